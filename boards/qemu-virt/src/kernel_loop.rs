@@ -17,7 +17,8 @@ use capsules_core::alarm::AlarmDriver;
 use capsules_core::console::Console;
 use capsules_core::process_console::ProcessConsole;
 use kernel::capabilities::{
-    MainLoopCapability, MemoryAllocationCapability, ProcessManagementCapability,
+    LifecycleHookCapability, MainLoopCapability, MemoryAllocationCapability,
+    ProcessManagementCapability,
 };
 use kernel::deferred_call::DeferredCalls;
 use kernel::hil::time::Alarm as _;
@@ -30,12 +31,13 @@ use kernel::{Kernel, create_capability, driver_number, static_init};
 use qemu_virt::chip::QemuVirt;
 use qemu_virt::gic::InterruptController;
 
+use crate::dma::{self, DmaDrivers};
 use crate::process_memory::ArenaAllocator;
 use crate::{apps, memory};
 use kernel::debug::LogLines;
 
 /// Process slots.
-const NUM_PROCS: usize = 4;
+pub(crate) const NUM_PROCS: usize = 4;
 /// Grant region of each process.
 const GRANT_SIZE: u64 = 16 * 1024;
 /// What happens to a process that faults: restarted up to three times.
@@ -59,6 +61,7 @@ static PROCESS_TABLES: TablesCell = TablesCell(core::cell::UnsafeCell::new(
 struct Drivers {
     console: &'static Console,
     alarm: &'static AlarmDriver<'static, VirtualAlarm<'static>>,
+    dma: Option<DmaDrivers>,
 }
 
 impl SyscallDriverLookup for Drivers {
@@ -70,12 +73,14 @@ impl SyscallDriverLookup for Drivers {
         match driver_num {
             driver_number::CONSOLE => f(Some(self.console)),
             driver_number::ALARM => f(Some(self.alarm)),
+            driver_number::IOMMU_DMA => f(self.dma.as_ref().map(|d| d.iommu_dma as _)),
+            driver_number::DMA_ENGINE => f(self.dma.as_ref().map(|d| d.engine as _)),
             _ => f(None),
         }
     }
 }
 
-create_capability!(BoardCapability: MemoryAllocationCapability, ProcessManagementCapability, MainLoopCapability);
+create_capability!(BoardCapability: MemoryAllocationCapability, ProcessManagementCapability, MainLoopCapability, LifecycleHookCapability);
 
 /// Runs the embedded apps to completion.
 pub(crate) fn run() -> ! {
@@ -115,6 +120,7 @@ pub(crate) fn run() -> ! {
     let drivers = Drivers {
         console,
         alarm: alarm_driver,
+        dma: dma::build(kernel, chip, cap),
     };
 
     // SAFETY: `run` is entered once; nothing else touches the tables.

@@ -17,6 +17,7 @@
 
 mod apps;
 mod banner;
+mod dma;
 mod io;
 mod kernel_loop;
 mod memory;

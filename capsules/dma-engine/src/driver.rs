@@ -56,6 +56,22 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaEngineDriver<'a, E, O> {
         }
     }
 
+    /// Stops the transfer in flight, whoever started it, and returns once
+    /// the engine is idle (the starter hears `CANCEL`); `Ok` at once when
+    /// nothing runs. For the IOMMU capsule's quiesce before the master is
+    /// detached: a transfer must never continue in a domain other than
+    /// the one it was started in. `FAIL` if the engine did not stop.
+    pub fn stop(&self) -> Result<(), ErrorCode> {
+        if self.in_flight.get().is_none() {
+            return Ok(());
+        }
+        self.engine.cancel()?;
+        // Whether or not the engine's cancellation reported back, nothing
+        // is in flight any more.
+        self.in_flight.set(None);
+        Ok(())
+    }
+
     fn require_owner(&self, process: ProcessId) -> Result<(), ErrorCode> {
         if self.ownership.owner() == Some(process) {
             Ok(())

@@ -329,3 +329,25 @@ fn an_ending_process_is_quiesced_or_reported() {
     rig.command(rig.b, 1, 0x1000, 0);
     assert_eq!(rig.command(rig.b, 2, 0x2000, 16), success());
 }
+
+#[test]
+fn stop_cancels_whatever_runs_before_a_master_changes_hands() {
+    let rig = rig();
+    // Idle: nothing to cancel, the engine is not touched.
+    assert_eq!(rig.driver.stop(), Ok(()));
+    assert_eq!(rig.engine.cancels.get(), 0);
+    rig.command(rig.a, 1, 0x1000, 0);
+    rig.command(rig.a, 2, 0x2000, 16);
+    rig.engine.cancel_fails.set(true);
+    assert_eq!(rig.driver.stop(), Err(ErrorCode::Fail));
+    // Still in flight: nobody else may start one.
+    rig.owner.0.set(Some(rig.b));
+    rig.command(rig.b, 1, 0x1000, 0);
+    assert_eq!(rig.command(rig.b, 2, 0x2000, 16), failure(ErrorCode::Busy));
+    rig.engine.cancel_fails.set(false);
+    assert_eq!(rig.driver.stop(), Ok(()));
+    assert_eq!(rig.engine.cancels.get(), 2);
+    // The new owner may now use the engine.
+    assert_eq!(rig.command(rig.b, 2, 0x2000, 16), success());
+    assert_eq!(rig.engine.started.borrow().len(), 2);
+}

@@ -92,6 +92,17 @@ where
         self.quiesce.set(Some(drivers));
     }
 
+    /// The process whose domain master `master` (a policy index) is
+    /// attached to, if any: the only process that may drive it (see
+    /// `capsules/dma-engine`'s `MasterOwnership`). A quarantined domain's
+    /// owner has ended, so it owns nothing.
+    pub fn owner_of(&self, master: usize) -> Option<ProcessId> {
+        self.domains
+            .holding_master(master)
+            .filter(|(_, record)| record.state != DomainState::Quarantined)
+            .map(|(_, record)| record.owner)
+    }
+
     /// The process record and policy entry of `pid`: `NOSUPPORT` if the
     /// board does not let this app use DMA.
     fn app_of(&self, pid: ProcessId) -> Result<(&'static Process, &AppPolicy), ErrorCode> {
@@ -187,7 +198,11 @@ where
     }
 
     /// Command 2. Allowed in every domain state: blocking a stream is
-    /// always safe.
+    /// always safe. The master's driver is asked to stop first: once
+    /// detached, the master may be attached to another app's domain, and a
+    /// transfer still running would continue there with this app's device
+    /// addresses. If it cannot be stopped the master stays attached (only
+    /// this app's memory is reachable) and the call answers `FAIL`.
     fn detach(&self, pid: ProcessId, master: u64) -> Result<(), ErrorCode> {
         self.app_of(pid)?;
         let index = usize::try_from(master).map_err(|_| ErrorCode::Inval)?;
@@ -196,6 +211,9 @@ where
         let (slot, record) = self.domains.of_process(pid).ok_or(ErrorCode::Inval)?;
         if record.masters & bit == 0 {
             return Err(ErrorCode::Inval);
+        }
+        if let Some(drivers) = self.quiesce.get() {
+            drivers.quiesce(index).map_err(|_| ErrorCode::Fail)?;
         }
         self.iommu.detach(record.domain, device.stream)?;
         self.domains.update(slot, |r| r.masters &= !bit);

@@ -22,6 +22,10 @@ pub struct DmaMaster {
     pub name: &'static str,
     /// The stream IDs its transactions carry.
     pub stream: StreamMatch,
+    /// Width of the device addresses it can emit (its DMA mask): the
+    /// domain's IOVA window must fit inside it, or a device address the
+    /// capsule hands out could be truncated by the device into another one.
+    pub address_bits: u8,
 }
 
 /// What one app may consume (DESIGN §4 invariant 8).
@@ -77,6 +81,11 @@ pub enum PolicyError {
     },
     /// The IOVA window cannot hold process addresses (needs 32..=64 bits).
     WindowTooSmall,
+    /// The IOVA window is wider than a master's device addresses.
+    WindowBeyondMaster {
+        /// Index into [`Policy::masters`].
+        master: usize,
+    },
 }
 
 impl Policy {
@@ -87,6 +96,13 @@ impl Policy {
         }
         if !(32..=64).contains(&self.domain.iova_bits) {
             return Err(PolicyError::WindowTooSmall);
+        }
+        if let Some(master) = self
+            .masters
+            .iter()
+            .position(|m| m.address_bits < self.domain.iova_bits)
+        {
+            return Err(PolicyError::WindowBeyondMaster { master });
         }
         for (index, app) in self.apps.iter().enumerate() {
             if app.masters.iter().any(|&m| m >= self.masters.len()) {
@@ -135,10 +151,12 @@ mod tests {
         DmaMaster {
             name: "zdma0",
             stream: StreamMatch::exact(StreamId::new(0x14e8)),
+            address_bits: 44,
         },
         DmaMaster {
             name: "zdma1",
             stream: StreamMatch::exact(StreamId::new(0x14e9)),
+            address_bits: 44,
         },
     ];
 
@@ -201,5 +219,11 @@ mod tests {
         );
         assert_eq!(policy(&[], 31).validate(), Err(PolicyError::WindowTooSmall));
         assert_eq!(policy(&[], 65).validate(), Err(PolicyError::WindowTooSmall));
+        // A 48-bit window is wider than the 44-bit masters can address.
+        assert_eq!(
+            policy(&[], 48).validate(),
+            Err(PolicyError::WindowBeyondMaster { master: 0 })
+        );
+        assert_eq!(policy(&[], 44).validate(), Ok(()));
     }
 }

@@ -126,3 +126,29 @@ fn un_allow_is_infallible_and_the_mapping_stays_bounded() {
     w.unmap(a, handle.into()).unwrap();
     assert!(w.dev_read(ZDMA0, iova, 4).is_err());
 }
+
+#[test]
+fn the_owner_of_a_master_is_the_app_it_is_attached_to_until_its_run_ends() {
+    let w = World::new(2);
+    let a = w.spawn("app-a");
+    let b = w.spawn("app-b");
+    let shared = M_SHARED as usize;
+    assert_eq!(w.dma.owner_of(shared), None);
+    w.attach(a, M_SHARED).unwrap();
+    w.attach(b, M_ZDMA1).unwrap();
+    assert_eq!(w.dma.owner_of(shared), Some(a.pid));
+    assert_eq!(w.dma.owner_of(M_ZDMA1 as usize), Some(b.pid));
+    assert_eq!(w.dma.owner_of(M_ZDMA0 as usize), None);
+    w.detach(a, M_SHARED).unwrap();
+    assert_eq!(w.dma.owner_of(shared), None);
+    w.attach(b, M_SHARED).unwrap();
+    assert_eq!(w.dma.owner_of(shared), Some(b.pid));
+    // The restarted run is a new process: it owns nothing.
+    let b2 = w.restart(b);
+    assert_ne!(b2.pid, b.pid);
+    assert_eq!(w.dma.owner_of(shared), None);
+    assert_eq!(w.dma.owner_of(M_ZDMA1 as usize), None);
+    // Nor does a name with no policy entry, or an index past the masters.
+    assert_eq!(w.dma.owner_of(64), None);
+    assert_eq!(w.dma.owner_of(usize::MAX), None);
+}

@@ -208,3 +208,36 @@ fn masters_are_asked_to_stop_before_they_are_cut_off() {
 fn a_master_that_does_not_stop_is_cut_off_anyway() {
     end_with_stopper(true);
 }
+
+#[test]
+fn detach_stops_the_master_first_and_keeps_it_when_it_cannot() {
+    for fail in [false, true] {
+        let w: &'static World = Box::leak(Box::new(World::new(2)));
+        let stopper: &'static Stopper<'static> = Box::leak(Box::new(Stopper {
+            world: w,
+            calls: Default::default(),
+            fail,
+        }));
+        w.dma.set_quiesce(stopper);
+        let a = w.spawn("app-a");
+        let b = w.spawn("app-b");
+        w.attach(a, M_SHARED).unwrap();
+        w.map_rw(a, 0, BUF, PAGE).unwrap();
+        let answer = w.detach(a, M_SHARED);
+        // Asked while the master could still reach a's buffer.
+        assert_eq!(
+            stopper.calls.borrow().as_slice(),
+            &[(M_SHARED as usize, true)]
+        );
+        if fail {
+            assert_eq!(answer, Err(ErrorCode::Fail));
+            // Still a's: reachable by a's mapping, not attachable by b.
+            assert!(w.dev_read(SHARED, BUF, 4).is_ok());
+            assert_eq!(w.attach(b, M_SHARED), Err(ErrorCode::Busy));
+        } else {
+            assert_eq!(answer, Ok(()));
+            assert!(w.dev_read(SHARED, BUF, 4).is_err());
+            assert_eq!(w.attach(b, M_SHARED), Ok(()));
+        }
+    }
+}

@@ -270,6 +270,15 @@ impl<R: RegisterIo> SmmuV3<R> {
         self.submit(&[Command::TlbiNhAsid { asid }])
     }
 
+    /// Whether an event record is waiting, records were lost, or a global
+    /// error is active: EVENTQ_PROD differs from our consumer index
+    /// (including its overflow flag), or GERROR from GERRORN (IHI 0070
+    /// §6.3.18, §6.3.27).
+    pub fn events_pending(&self) -> bool {
+        self.io.read32(EVENTQ_PROD) != self.evtq_cons
+            || self.io.read32(GERROR) != self.io.read32(GERRORN)
+    }
+
     /// Hands every pending event record to `handle` (oldest first) and
     /// frees its slot. Bounded: at most one queue's worth per call.
     pub fn drain_events(&mut self, mut handle: impl FnMut(Event)) -> Drained {

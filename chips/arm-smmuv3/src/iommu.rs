@@ -14,6 +14,16 @@
 //! called from the kernel's bottom half, at most one event queue's worth
 //! per call (a storm cannot livelock the kernel; lost records are reported
 //! with `global_faults_suppressed`).
+//!
+//! Fault storms: the driver has no clock; the board calls
+//! [`SmmuV3Iommu::start_fault_window`] periodically, and a domain may
+//! deliver [`SmmuV3Iommu::set_fault_limit`] faults per window. One more and
+//! the domain is disabled (`DisableReason::FaultStorm`): its streams' STEs
+//! are set to abort, so the master's transactions stop reaching memory and
+//! stop producing records, and its events are dropped from then on. The
+//! streams stay recorded as the domain's (no other domain can take the
+//! master until the owner detaches it or frees the domain); every
+//! operation but `detach` and `domain_free` answers `OFF`.
 
 use core::cell::{Cell, RefCell};
 
@@ -35,12 +45,18 @@ const STREAMS_PER_DOMAIN: usize = 4;
 /// Events delivered per `service_events` call (the board's queue size or
 /// less; the rest wait for the next call).
 const EVENTS_PER_SERVICE: usize = 32;
+/// Faults a domain may deliver per window unless the board sets a limit.
+pub const DEFAULT_FAULT_LIMIT: u32 = 128;
 
 /// One allocated domain.
 struct Slot<A: PageAllocator, C: CacheMaintenance> {
     domain: Stage1Domain<A, C>,
     iova_bits: u8,
     streams: [Option<u32>; STREAMS_PER_DOMAIN],
+    /// Faults delivered in the current window.
+    faults: u32,
+    /// Disabled by the fault-storm limit.
+    disabled: bool,
 }
 
 /// The SMMUv3 as a `hil::iommu` implementation with `DOMAINS` domains.
@@ -56,6 +72,7 @@ where
     /// Slots retired after a maintenance timeout: never reused.
     retired: [Cell<bool>; DOMAINS],
     client: Cell<Option<&'a dyn FaultClient>>,
+    fault_limit: Cell<u32>,
 }
 
 impl<'a, R, A, C, const DOMAINS: usize> SmmuV3Iommu<'a, R, A, C, DOMAINS>
@@ -73,7 +90,67 @@ where
             slots: [const { RefCell::new(None) }; DOMAINS],
             retired: [const { Cell::new(false) }; DOMAINS],
             client: Cell::new(None),
+            fault_limit: Cell::new(DEFAULT_FAULT_LIMIT),
         }
+    }
+
+    /// Faults one domain may deliver per window before it is disabled.
+    pub fn set_fault_limit(&self, limit: u32) {
+        self.fault_limit.set(limit);
+    }
+
+    /// Starts a new rate-limit window: every domain's count goes back to
+    /// zero (disabled domains stay disabled).
+    pub fn start_fault_window(&self) {
+        for cell in &self.slots {
+            if let Ok(mut slot) = cell.try_borrow_mut()
+                && let Some(slot) = slot.as_mut()
+            {
+                slot.faults = 0;
+            }
+        }
+    }
+
+    /// Whether the event queue holds records or a global error is active
+    /// (two register reads): the board's cue to call `service_events`.
+    pub fn has_events(&self) -> bool {
+        self.smmu
+            .try_borrow()
+            .is_ok_and(|smmu| smmu.events_pending())
+    }
+
+    /// Counts a fault against the domain that owns `stream`: `Deliver` while
+    /// it is within the limit, `Disable` for the one that exceeds it (the
+    /// streams are blocked here), `Drop` once disabled or unowned-by-slot.
+    fn account_fault(&self, domain: DomainId) -> Accounting {
+        let Some(cell) = self.slots.get(domain.index()) else {
+            return Accounting::Deliver;
+        };
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return Accounting::Deliver;
+        };
+        let Some(slot) = slot.as_mut() else {
+            return Accounting::Deliver;
+        };
+        if slot.disabled {
+            return Accounting::Drop;
+        }
+        slot.faults = slot.faults.saturating_add(1);
+        if slot.faults <= self.fault_limit.get() {
+            return Accounting::Deliver;
+        }
+        slot.disabled = true;
+        let Ok(mut smmu) = self.smmu.try_borrow_mut() else {
+            return Accounting::Disable(DisableReason::FaultStorm);
+        };
+        let asid = slot.domain.asid();
+        for sid in slot.streams.iter().flatten() {
+            if smmu.detach(*sid, asid).is_err() {
+                slot.domain.mark_broken();
+                return Accounting::Disable(DisableReason::SyncTimeout);
+            }
+        }
+        Accounting::Disable(DisableReason::FaultStorm)
     }
 
     /// Drains pending SMMU events and hands them to the fault client as
@@ -98,13 +175,22 @@ where
             return 0;
         };
         for event in events.iter().flatten() {
-            client.fault(&Fault {
-                domain: self.domain_of(event.stream),
-                stream: Some(StreamId::new(event.stream)),
-                iova: event.iova,
-                access: event.access,
-                kind: event.kind.fault_kind(),
-            });
+            let domain = self.domain_of(event.stream);
+            match domain.map_or(Accounting::Deliver, |d| self.account_fault(d)) {
+                Accounting::Deliver => client.fault(&Fault {
+                    domain,
+                    stream: Some(StreamId::new(event.stream)),
+                    iova: event.iova,
+                    access: event.access,
+                    kind: event.kind.fault_kind(),
+                }),
+                Accounting::Disable(reason) => {
+                    if let Some(domain) = domain {
+                        client.domain_disabled(domain, reason);
+                    }
+                }
+                Accounting::Drop => {}
+            }
         }
         // GERROR.EVENTQ_ABT_ERR (bit 2): records were lost (QEMU reports a
         // full queue this way, IHI 0070 §6.3.18).
@@ -134,6 +220,9 @@ where
         let slot = slot.as_mut().ok_or(ErrorCode::Inval)?;
         if slot.domain.is_broken() {
             return Err(ErrorCode::Fail);
+        }
+        if slot.disabled {
+            return Err(ErrorCode::Off);
         }
         let mut smmu = self.smmu.try_borrow_mut().map_err(|_| ErrorCode::Busy)?;
         let result = f(&mut smmu, slot);
@@ -256,6 +345,8 @@ where
             domain,
             iova_bits: config.iova_bits,
             streams: [None; STREAMS_PER_DOMAIN],
+            faults: 0,
+            disabled: false,
         });
         Ok(DomainId::new(index as u16))
     }
@@ -269,7 +360,10 @@ where
         let asid = live.domain.asid();
         let mut failed = live.domain.is_broken();
         for stream in live.streams.iter_mut() {
-            if let Some(sid) = stream.take() {
+            // A storm-disabled domain's STEs abort already.
+            if let Some(sid) = stream.take()
+                && !live.disabled
+            {
                 failed |= smmu.detach(sid, asid).is_err();
             }
         }
@@ -337,6 +431,10 @@ where
             .find(|s| **s == Some(sid))
             .ok_or(ErrorCode::Inval)?;
         *entry = None;
+        if slot.disabled {
+            // The storm response already set the STE to abort and synced.
+            return Ok(());
+        }
         let mut smmu = self.smmu.try_borrow_mut().map_err(|_| ErrorCode::Busy)?;
         smmu.detach(sid, slot.domain.asid()).map_err(|error| {
             slot.domain.mark_broken();
@@ -402,6 +500,13 @@ where
     ) -> Result<u64, ErrorCode> {
         Err(ErrorCode::NoSupport)
     }
+}
+
+/// What the rate limit decided about one fault.
+enum Accounting {
+    Deliver,
+    Disable(DisableReason),
+    Drop,
 }
 
 /// The page size of a granule, as a bitmap bit.

@@ -44,6 +44,6 @@ pub use driver::{Drained, SmmuV3};
 pub use error::{ProbeError, SmmuError};
 pub use event::{EVENT_BYTES, Event, EventType};
 pub use io::{Mmio, RegisterIo, WINDOW_SIZE};
-pub use iommu::SmmuV3Iommu;
+pub use iommu::{DEFAULT_FAULT_LIMIT, SmmuV3Iommu};
 pub use memory::{DmaRegion, SmmuMemory};
 pub use queue::QueueIndex;

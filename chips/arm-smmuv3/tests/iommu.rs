@@ -265,3 +265,81 @@ fn events_become_faults_of_the_owning_domain() {
     drop(faults);
     assert_eq!(iommu.service_events(), 0);
 }
+
+/// Queues `count` translation faults from stream 8 at successive IOVAs
+/// after the `produced` records already in the queue; returns the new
+/// producer index (the model's queue has 32 entries: count stays below).
+fn queue_faults(model: &Model, memory: &mut Memory, produced: u32, count: u32) -> u32 {
+    for n in 0..count {
+        let slot = ((produced + n) % 32) as usize * 4;
+        let iova = 0x40_0000 + u64::from(n) * 0x1000;
+        memory.evtq[slot..slot + 4].copy_from_slice(&[0x8_0000_0010, 0, iova, 0]);
+    }
+    // PROD carries a wrap bit above the index (IHI 0070 §3.5).
+    let prod = produced + count;
+    let encoded = (prod % 32) | ((prod / 32) % 2) << 5;
+    model
+        .0
+        .borrow_mut()
+        .regs
+        .insert(0x1_00a8, u64::from(encoded));
+    prod
+}
+
+#[test]
+fn a_fault_storm_disables_the_domain_once_and_blocks_its_streams() {
+    let (model, memory, iommu, client) = iommu();
+    iommu.set_fault_limit(10);
+    let d = iommu.domain_alloc(&CONFIG, ArenaAllocator::lpae()).unwrap();
+    let quiet = iommu.domain_alloc(&CONFIG, ArenaAllocator::lpae()).unwrap();
+    iommu.attach(d, stream(8)).unwrap();
+    iommu.attach(quiet, stream(9)).unwrap();
+    iommu
+        .map(quiet, 0x1000, 0x8000_0000, 0x1000, Protection::READ_WRITE)
+        .unwrap();
+
+    // Within the limit, across a window: every fault is delivered.
+    assert!(!iommu.has_events());
+    let mut prod = queue_faults(model, memory, 0, 8);
+    assert!(iommu.has_events());
+    assert_eq!(iommu.service_events(), 8);
+    assert!(!iommu.has_events());
+    iommu.start_fault_window();
+    prod = queue_faults(model, memory, prod, 10);
+    iommu.service_events();
+    assert_eq!(client.faults.borrow().len(), 18);
+    assert!(client.disabled.borrow().is_empty());
+
+    // The eleventh fault of a window disables the domain, once; the rest
+    // are dropped.
+    prod = queue_faults(model, memory, prod, 5);
+    iommu.service_events();
+    assert_eq!(client.faults.borrow().len(), 18);
+    assert_eq!(*client.disabled.borrow(), [(d, DisableReason::FaultStorm)]);
+    // The stream's STE now aborts: a CFGI_STE was issued for stream 8.
+    let ste = memory.stream_table[8 * 8];
+    assert_eq!(ste & 1, 1, "STE stays valid");
+    assert_eq!((ste >> 1) & 0b111, 0, "STE.Config = abort");
+    let _ = queue_faults(model, memory, prod, 3);
+    iommu.service_events();
+    assert_eq!(client.disabled.borrow().len(), 1);
+    assert_eq!(client.faults.borrow().len(), 18);
+
+    // Everything but detach and free answers OFF; a new window does not
+    // revive it; the master stays taken until the owner lets go.
+    iommu.start_fault_window();
+    let rw = Protection::READ_WRITE;
+    assert_eq!(
+        iommu.map(d, 0, 0x8000_0000, 0x1000, rw),
+        Err(ErrorCode::Off)
+    );
+    assert_eq!(iommu.attach(d, stream(10)), Err(ErrorCode::Off));
+    assert_eq!(iommu.flush(d), Err(ErrorCode::Off));
+    assert_eq!(iommu.attach(quiet, stream(8)), Err(ErrorCode::Busy));
+    // The other domain is untouched.
+    assert_eq!(iommu.iova_to_phys(quiet, 0x1000), Ok(0x8000_0000));
+    assert_eq!(iommu.unmap(quiet, 0x1000, 0x1000), Ok(0x1000));
+    iommu.detach(d, stream(8)).unwrap();
+    iommu.domain_free(d).unwrap();
+    iommu.attach(quiet, stream(8)).unwrap();
+}

@@ -11,10 +11,19 @@
 //! completed. The scheduler's timeslice timer needs no bottom half: the
 //! kernel loop disarms it after every slice, which withdraws its
 //! (level-sensitive) interrupt before it is ever acknowledged.
+//!
+//! Boards add devices of their own: a device with an interrupt line is
+//! registered with [`QemuVirt::route_interrupt`] and its bottom half runs
+//! when that interrupt is acknowledged; a device whose events are better
+//! polled (the SMMUv3 event queue, whose QEMU interrupt is a pulse) is
+//! registered with [`QemuVirt::poll_device`] and serviced on every pass on
+//! which it reports work, within the same per-pass bound.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use aarch64::timer::VirtualAlarm;
+use arm_gic::IntId;
+use kernel::ErrorCode;
 use kernel::hil::uart::ReceiveClient;
 use kernel::platform::Chip;
 
@@ -26,12 +35,36 @@ pub const MAX_INTERRUPTS_PER_PASS: usize = 16;
 /// Console input bytes taken per UART interrupt (two receive FIFOs' worth).
 pub const MAX_INPUT_PER_PASS: usize = 64;
 
+/// Device interrupts a board may route ([`QemuVirt::route_interrupt`]).
+pub const MAX_DEVICE_INTERRUPTS: usize = 4;
+
+/// The bottom half of a device interrupt.
+pub trait InterruptService {
+    /// Services the device; called once per acknowledged interrupt, before
+    /// it is completed (a level-sensitive line must be lowered here).
+    fn service_interrupt(&self);
+}
+
+/// A device the kernel loop polls instead of taking its interrupt.
+pub trait PolledService {
+    /// Whether the device has something to service (cheap: a register or
+    /// two).
+    fn has_work(&self) -> bool;
+    /// Services a bounded amount of that work.
+    fn service(&self);
+}
+
+/// A device interrupt and the bottom half it is routed to.
+type RoutedInterrupt<'a> = (IntId, &'a dyn InterruptService);
+
 /// Interrupt routing and idle for QEMU `virt`.
 pub struct QemuVirt<'a> {
     gic: RefCell<InterruptController>,
     alarm: &'a VirtualAlarm<'a>,
     console: Pl011,
     console_input: &'a dyn ReceiveClient,
+    devices: [Cell<Option<RoutedInterrupt<'a>>>; MAX_DEVICE_INTERRUPTS],
+    polled: Cell<Option<&'a dyn PolledService>>,
 }
 
 impl<'a> QemuVirt<'a> {
@@ -54,13 +87,51 @@ impl<'a> QemuVirt<'a> {
             alarm,
             console,
             console_input,
+            devices: [const { Cell::new(None) }; MAX_DEVICE_INTERRUPTS],
+            polled: Cell::new(None),
         }
+    }
+
+    /// Enables `intid` (level-sensitive) and runs `device`'s bottom half
+    /// whenever it is pending. `NOMEM` when [`MAX_DEVICE_INTERRUPTS`] are
+    /// routed already, `ALREADY` for an interrupt routed before, `FAIL` if
+    /// the GIC refuses it.
+    pub fn route_interrupt(
+        &self,
+        intid: IntId,
+        device: &'a dyn InterruptService,
+    ) -> Result<(), ErrorCode> {
+        if self.service_of(intid).is_some() {
+            return Err(ErrorCode::Already);
+        }
+        let free = self
+            .devices
+            .iter()
+            .find(|slot| slot.get().is_none())
+            .ok_or(ErrorCode::NoMem)?;
+        let mut gic = self.gic.try_borrow_mut().map_err(|_| ErrorCode::Busy)?;
+        gic.enable(intid).map_err(|_| ErrorCode::Fail)?;
+        free.set(Some((intid, device)));
+        Ok(())
+    }
+
+    /// Polls `device` on every pass of the kernel loop (one polled device:
+    /// a board with several combines them).
+    pub fn poll_device(&self, device: &'a dyn PolledService) {
+        self.polled.set(Some(device));
+    }
+
+    fn service_of(&self, intid: IntId) -> Option<&'a dyn InterruptService> {
+        self.devices.iter().find_map(|slot| match slot.get() {
+            Some((routed, device)) if routed == intid => Some(device),
+            _ => None,
+        })
     }
 }
 
 impl Chip for QemuVirt<'_> {
     fn has_pending_interrupts(&self) -> bool {
-        self.gic.borrow().has_pending()
+        self.gic.borrow().has_pending() || self.polled.get().is_some_and(|d| d.has_work())
     }
 
     /// Services at most [`MAX_INTERRUPTS_PER_PASS`] interrupts and at most
@@ -69,6 +140,11 @@ impl Chip for QemuVirt<'_> {
     /// stays pending for the next pass. An interrupt nobody handles is
     /// disabled, or a level-triggered one would re-pend forever.
     fn service_pending_interrupts(&self) {
+        if let Some(device) = self.polled.get()
+            && device.has_work()
+        {
+            device.service();
+        }
         let mut gic = self.gic.borrow_mut();
         for _ in 0..MAX_INTERRUPTS_PER_PASS {
             let Some(intid) = gic.next_pending() else {
@@ -83,6 +159,8 @@ impl Chip for QemuVirt<'_> {
                     };
                     self.console_input.received(byte);
                 }
+            } else if let Some(device) = self.service_of(intid) {
+                device.service_interrupt();
             } else if intid != EL1_PHYSICAL_TIMER {
                 defmt::warn!(
                     "interrupt {=u32} has no handler: disabled",
@@ -103,4 +181,10 @@ impl Chip for QemuVirt<'_> {
 fn aarch64_cpu_wfi() {
     // SAFETY: WFI only suspends execution until an event.
     unsafe { core::arch::asm!("wfi", options(nomem, nostack, preserves_flags)) };
+}
+
+impl<R: crate::edu::EduRegisters> InterruptService for crate::edu::Edu<'_, R> {
+    fn service_interrupt(&self) {
+        self.handle_interrupt();
+    }
 }

@@ -10,15 +10,18 @@
 //! bitwise inverse of what was written), 0x80 DMA source, 0x88 DMA
 //! destination, 0x90 DMA count, 0x98 DMA command (bit 0 start / busy,
 //! bit 1 direction: 0 RAM -> device buffer, 1 device buffer -> RAM, bit 2
-//! raise an interrupt when done). Its DMA goes through a 4 KiB internal
-//! buffer at device address 0x40000; RAM-side addresses are masked to the
-//! device's 28-bit DMA mask.
+//! raise interrupt 0x100 when done), 0x24 interrupt status, 0x64 interrupt
+//! acknowledge. Its DMA goes through a 4 KiB internal buffer at device
+//! address 0x40000; RAM-side addresses are masked to the device's DMA mask
+//! (the `dma_mask` property: 28 bits unless the machine is started with a
+//! wider one, which the board passes to [`Edu::new`]).
 //!
 //! **Validation comes first.** QEMU's model aborts the whole emulator when
 //! a transfer touches buffer addresses outside `[0x40000, 0x41000)` (or has
 //! length zero), so every request is checked before any register is
-//! written: length `1..=4095`, buffer window, RAM side below 2^28 without
-//! wrapping. A memory-to-memory copy is two device transfers (RAM -> buffer,
+//! written: length `1..=4095`, buffer window, RAM side inside the DMA
+//! mask without wrapping (a masked address would silently reach another
+//! device address). A memory-to-memory copy is two device transfers (RAM -> buffer,
 //! buffer -> RAM); longer copies are refused (`SIZE`), not split: callers
 //! see [`DmaEngine::max_transfer`].
 //!
@@ -29,8 +32,9 @@
 //! 7.2 with "DMA range 0x40000-0x40fff out of bounds". The driver never
 //! uses the last byte.
 //!
-//! Completion is polled ([`Edu::poll`]): the device's interrupt (INTx) is
-//! not wired up, and the command's interrupt bit is never set.
+//! Completion: by interrupt once [`Edu::enable_completion_interrupt`] was
+//! called (the board routes the device's INTx to [`Edu::handle_interrupt`]),
+//! otherwise by calling [`Edu::poll`] until the client hears back.
 
 use core::cell::Cell;
 
@@ -49,12 +53,14 @@ pub const BUFFER_SIZE: usize = 4096;
 /// Bytes of the buffer the driver uses: all but the last (see the module
 /// docs: QEMU 7.2's range check excludes the buffer's last byte).
 pub const USABLE_BUFFER: usize = BUFFER_SIZE - 1;
-/// Width of the device's DMA addresses (QEMU's default `dma_mask`).
-pub const DMA_ADDRESS_BITS: u8 = 28;
+/// Width of the device's DMA addresses under QEMU's default `dma_mask`.
+pub const DEFAULT_DMA_ADDRESS_BITS: u8 = 28;
 
 mod reg {
     pub(super) const IDENTIFICATION: usize = 0x00;
     pub(super) const LIVENESS: usize = 0x04;
+    pub(super) const INTERRUPT_STATUS: usize = 0x24;
+    pub(super) const INTERRUPT_ACK: usize = 0x64;
     pub(super) const DMA_SOURCE: usize = 0x80;
     pub(super) const DMA_DESTINATION: usize = 0x88;
     pub(super) const DMA_COUNT: usize = 0x90;
@@ -62,6 +68,9 @@ mod reg {
 }
 const COMMAND_START: u64 = 1 << 0;
 const COMMAND_TO_RAM: u64 = 1 << 1;
+const COMMAND_INTERRUPT: u64 = 1 << 2;
+/// The interrupt-status bit a finished DMA command raises.
+const INTERRUPT_DMA: u32 = 0x100;
 
 /// Access to the device's BAR0 registers by offset.
 pub trait EduRegisters {
@@ -135,10 +144,11 @@ pub struct Transfer {
     command: u64,
 }
 
-/// Checks a RAM-side range: non-empty, inside the DMA mask, not wrapping.
-fn check_ram(address: u64, len: usize) -> Result<(), ErrorCode> {
+/// Checks a RAM-side range: inside a DMA mask of `address_bits`, not
+/// wrapping.
+fn check_ram(address: u64, len: usize, address_bits: u8) -> Result<(), ErrorCode> {
     let end = address.checked_add(len as u64).ok_or(ErrorCode::Inval)?;
-    if end > 1 << DMA_ADDRESS_BITS {
+    if u128::from(end) > 1u128 << address_bits.min(64) {
         return Err(ErrorCode::Inval);
     }
     Ok(())
@@ -161,10 +171,16 @@ fn check_len(len: usize) -> Result<(), ErrorCode> {
 }
 
 impl Transfer {
-    /// RAM at device address `ram` -> buffer at `offset`, `len` bytes.
-    pub fn to_device(ram: u64, offset: usize, len: usize) -> Result<Self, ErrorCode> {
+    /// RAM at device address `ram` -> buffer at `offset`, `len` bytes, for
+    /// a device with `address_bits`-bit DMA addresses.
+    pub fn to_device(
+        ram: u64,
+        offset: usize,
+        len: usize,
+        address_bits: u8,
+    ) -> Result<Self, ErrorCode> {
         check_len(len)?;
-        check_ram(ram, len)?;
+        check_ram(ram, len, address_bits)?;
         check_buffer(offset, len)?;
         Ok(Self {
             source: ram,
@@ -174,10 +190,16 @@ impl Transfer {
         })
     }
 
-    /// Buffer at `offset` -> RAM at device address `ram`, `len` bytes.
-    pub fn to_ram(offset: usize, ram: u64, len: usize) -> Result<Self, ErrorCode> {
+    /// Buffer at `offset` -> RAM at device address `ram`, `len` bytes, for
+    /// a device with `address_bits`-bit DMA addresses.
+    pub fn to_ram(
+        offset: usize,
+        ram: u64,
+        len: usize,
+        address_bits: u8,
+    ) -> Result<Self, ErrorCode> {
         check_len(len)?;
-        check_ram(ram, len)?;
+        check_ram(ram, len, address_bits)?;
         check_buffer(offset, len)?;
         Ok(Self {
             source: BUFFER_BASE + offset as u64,
@@ -210,17 +232,43 @@ pub struct Edu<'a, R: EduRegisters> {
     client: Cell<Option<&'a dyn DmaClient>>,
     /// Register reads a bounded wait may spend.
     poll_limit: u32,
+    /// Width of the device's DMA addresses (its `dma_mask`).
+    address_bits: u8,
+    /// Commands ask for a completion interrupt.
+    interrupts: Cell<bool>,
 }
 
 impl<'a, R: EduRegisters> Edu<'a, R> {
     /// The device behind `regs` (BAR0 assigned, memory and bus master
-    /// enabled). `poll_limit` bounds [`Edu::wait_idle`].
-    pub fn new(regs: R, poll_limit: u32) -> Self {
+    /// enabled), whose DMA mask is `address_bits` wide (QEMU's `dma_mask`
+    /// property; [`DEFAULT_DMA_ADDRESS_BITS`] unless the machine sets it).
+    /// `poll_limit` bounds [`Edu::wait_idle`].
+    pub fn new(regs: R, poll_limit: u32, address_bits: u8) -> Self {
         Self {
             regs,
             phase: Cell::new(Phase::Idle),
             client: Cell::new(None),
             poll_limit,
+            address_bits: address_bits.min(64),
+            interrupts: Cell::new(false),
+        }
+    }
+
+    /// From now on every command raises the device's interrupt when it
+    /// finishes; the board routes it to [`Edu::handle_interrupt`].
+    pub fn enable_completion_interrupt(&self) {
+        self.interrupts.set(true);
+    }
+
+    /// The interrupt's bottom half: acknowledges what the device raised
+    /// (which lowers its level-sensitive INTx) and advances the copy.
+    pub fn handle_interrupt(&self) {
+        let status = self.regs.read32(reg::INTERRUPT_STATUS);
+        if status != 0 {
+            self.regs.write32(reg::INTERRUPT_ACK, status);
+        }
+        if status & INTERRUPT_DMA != 0 {
+            self.poll();
         }
     }
 
@@ -244,11 +292,17 @@ impl<'a, R: EduRegisters> Edu<'a, R> {
     /// Programs and starts one validated transfer. The caller must know
     /// the engine is idle (the device ignores a command while busy).
     fn start(&self, transfer: &Transfer) {
+        let interrupt = if self.interrupts.get() {
+            COMMAND_INTERRUPT
+        } else {
+            0
+        };
         self.regs.write64(reg::DMA_SOURCE, transfer.source);
         self.regs
             .write64(reg::DMA_DESTINATION, transfer.destination);
         self.regs.write64(reg::DMA_COUNT, transfer.count);
-        self.regs.write64(reg::DMA_COMMAND, transfer.command);
+        self.regs
+            .write64(reg::DMA_COMMAND, transfer.command | interrupt);
     }
 
     /// Starts one raw device transfer (no completion callback; see
@@ -282,7 +336,7 @@ impl<'a, R: EduRegisters> Edu<'a, R> {
             Phase::Idle => {}
             Phase::Reading { destination, len } => {
                 // Validated as a whole in `copy`.
-                match Transfer::to_ram(0, destination, len) {
+                match Transfer::to_ram(0, destination, len, self.address_bits) {
                     Ok(transfer) => {
                         self.phase.set(Phase::Writing { len });
                         self.start(&transfer);
@@ -308,7 +362,7 @@ impl<'a, R: EduRegisters> DmaEngine<'a> for Edu<'a, R> {
     }
 
     fn dma_address_bits(&self) -> u8 {
-        DMA_ADDRESS_BITS
+        self.address_bits
     }
 
     fn max_transfer(&self) -> usize {
@@ -316,8 +370,8 @@ impl<'a, R: EduRegisters> DmaEngine<'a> for Edu<'a, R> {
     }
 
     fn copy(&self, src: u64, dst: u64, len: usize) -> Result<(), ErrorCode> {
-        let read = Transfer::to_device(src, 0, len)?;
-        Transfer::to_ram(0, dst, len)?;
+        let read = Transfer::to_device(src, 0, len, self.address_bits)?;
+        Transfer::to_ram(0, dst, len, self.address_bits)?;
         if self.phase.get() != Phase::Idle || self.is_busy() {
             return Err(ErrorCode::Busy);
         }
@@ -358,6 +412,9 @@ mod tests {
         busy_reads: Cell<u32>,
         busy_after_start: u32,
         liveness: Cell<u32>,
+        /// The interrupt status register (set by the test, cleared by
+        /// acknowledgements).
+        status: Cell<u32>,
     }
 
     impl EduRegisters for &FakeEdu {
@@ -365,12 +422,15 @@ mod tests {
             match offset {
                 reg::IDENTIFICATION => 0x0100_00ed,
                 reg::LIVENESS => !self.liveness.get(),
+                reg::INTERRUPT_STATUS => self.status.get(),
                 _ => 0,
             }
         }
         fn write32(&self, offset: usize, value: u32) {
-            if offset == reg::LIVENESS {
-                self.liveness.set(value);
+            match offset {
+                reg::LIVENESS => self.liveness.set(value),
+                reg::INTERRUPT_ACK => self.status.set(self.status.get() & !value),
+                _ => {}
             }
         }
         fn read64(&self, offset: usize) -> u64 {
@@ -398,7 +458,7 @@ mod tests {
     #[test]
     fn refuses_bad_requests_without_touching_the_device() {
         let fake = FakeEdu::default();
-        let edu = Edu::new(&fake, 10);
+        let edu = Edu::new(&fake, 10, DEFAULT_DMA_ADDRESS_BITS);
         let top = 1u64 << 28;
         let refused = [
             (0x1000, 0x2000, 0, ErrorCode::Size),
@@ -419,16 +479,26 @@ mod tests {
         assert!(fake.writes.borrow().is_empty());
         // Buffer-side windows: offset + len past the usable 4095 bytes.
         assert_eq!(
-            Transfer::to_device(0x1000, 4000, 100),
+            Transfer::to_device(0x1000, 4000, 100, 28),
             Err(ErrorCode::Inval)
         );
         assert_eq!(
-            Transfer::to_ram(usize::MAX, 0x1000, 2),
+            Transfer::to_ram(usize::MAX, 0x1000, 2, 28),
             Err(ErrorCode::Inval)
         );
         // The largest legal request ends exactly at both limits.
-        assert!(Transfer::to_ram(0, top - 4095, 4095).is_ok());
-        assert_eq!(Transfer::to_ram(1, top - 4095, 4095), Err(ErrorCode::Inval));
+        assert!(Transfer::to_ram(0, top - 4095, 4095, 28).is_ok());
+        assert_eq!(
+            Transfer::to_ram(1, top - 4095, 4095, 28),
+            Err(ErrorCode::Inval)
+        );
+        // A wider mask moves the limit, and only that.
+        assert!(Transfer::to_ram(0, top, 16, 32).is_ok());
+        assert_eq!(
+            Transfer::to_ram(0, (1 << 32) - 8, 16, 32),
+            Err(ErrorCode::Inval)
+        );
+        assert!(Transfer::to_device(u64::MAX - 16, 0, 16, 64).is_ok());
     }
 
     #[test]
@@ -437,7 +507,7 @@ mod tests {
             busy_after_start: 2,
             ..FakeEdu::default()
         };
-        let edu = Edu::new(&fake, 10);
+        let edu = Edu::new(&fake, 10, DEFAULT_DMA_ADDRESS_BITS);
         let client = Client(Cell::new(None));
         edu.set_client(&client);
         assert!(edu.is_alive(0x1234_5678));
@@ -468,7 +538,7 @@ mod tests {
             busy_after_start: 3,
             ..FakeEdu::default()
         };
-        let edu = Edu::new(&fake, 10);
+        let edu = Edu::new(&fake, 10, DEFAULT_DMA_ADDRESS_BITS);
         let client = Client(Cell::new(None));
         edu.set_client(&client);
         edu.copy(0x1000, 0x2000, 64).unwrap();
@@ -482,8 +552,39 @@ mod tests {
             busy_after_start: 1000,
             ..FakeEdu::default()
         };
-        let edu = Edu::new(&stuck, 10);
+        let edu = Edu::new(&stuck, 10, DEFAULT_DMA_ADDRESS_BITS);
         edu.copy(0x1000, 0x2000, 64).unwrap();
         assert_eq!(edu.cancel(), Err(ErrorCode::Fail));
+    }
+
+    #[test]
+    fn interrupt_completion_acknowledges_and_advances() {
+        let fake = FakeEdu::default();
+        let edu = Edu::new(&fake, 10, 32);
+        let client = Client(Cell::new(None));
+        edu.set_client(&client);
+        edu.enable_completion_interrupt();
+        edu.copy(0x9000_0000, 0x9000_1000, 4095).unwrap();
+        // An interrupt that is not the DMA's (or spurious) changes nothing.
+        fake.status.set(0x1);
+        edu.handle_interrupt();
+        assert_eq!(fake.status.get(), 0);
+        assert_eq!(fake.writes.borrow().len(), 4);
+        fake.status.set(INTERRUPT_DMA);
+        edu.handle_interrupt();
+        assert_eq!(fake.status.get(), 0, "the interrupt was not acknowledged");
+        assert_eq!(client.0.get(), None);
+        fake.status.set(INTERRUPT_DMA);
+        edu.handle_interrupt();
+        assert_eq!(client.0.get(), Some((4095, Ok(()))));
+        let commands: Vec<u64> = fake
+            .writes
+            .borrow()
+            .iter()
+            .filter(|(offset, _)| *offset == reg::DMA_COMMAND)
+            .map(|(_, value)| *value)
+            .collect();
+        // Both halves ask for the completion interrupt (bit 2).
+        assert_eq!(commands, [0b101, 0b111]);
     }
 }

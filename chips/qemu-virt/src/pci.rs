@@ -11,7 +11,14 @@
 //! Enhanced Configuration Access Mechanism"): function `bus:dev.fn` has a
 //! 4 KiB configuration space at `base + (bus << 20 | dev << 15 | fn << 12)`.
 //! Header fields (PCI Local Bus Specification 3.0, §6.1 / §6.2): vendor ID
-//! 0x00, device ID 0x02, command 0x04, header type 0x0e, BAR0 0x10.
+//! 0x00, device ID 0x02, command 0x04, header type 0x0e, BAR0 0x10,
+//! interrupt pin 0x3d.
+//!
+//! Legacy interrupts: `virt`'s host bridge wires INTA..INTD of slot `s` to
+//! GIC SPI `3 + (s + pin) % 4` (pin 0 = INTA), the standard swizzle of PCI
+//! LB 3.0 §2.2.6 over the four SPIs its device tree `interrupt-map`
+//! declares (QEMU `hw/arm/virt.c`, `create_pcie_irq_map`; SPIs 3..6 are
+//! level-sensitive there).
 
 /// A PCI function address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
@@ -53,9 +60,15 @@ const VENDOR_DEVICE: u16 = 0x00;
 const COMMAND: u16 = 0x04;
 const HEADER_TYPE_DWORD: u16 = 0x0c;
 const BAR0: u16 = 0x10;
+/// Dword holding interrupt line (byte 0x3c) and interrupt pin (0x3d).
+const INTERRUPT_DWORD: u16 = 0x3c;
+/// First GIC SPI of `virt`'s PCIe INTx lines (four consecutive SPIs).
+pub const VIRT_INTX_FIRST_SPI: u32 = 3;
 /// Command register bits (§6.2.2): memory space enable, bus master enable.
 const COMMAND_MEMORY: u32 = 1 << 1;
 const COMMAND_BUS_MASTER: u32 = 1 << 2;
+/// Command bit 10: INTx emulation disable (PCI LB 3.0 §6.2.2).
+const COMMAND_INTX_DISABLE: u32 = 1 << 10;
 
 /// The ECAM window of a host bridge.
 #[derive(Debug)]
@@ -210,6 +223,20 @@ pub fn enable_bar0<C: ConfigSpace>(
     Ok((address, size))
 }
 
+/// The GIC SPI that carries `bdf`'s legacy interrupt on `virt`, with INTx
+/// enabled in its command register; `None` if the function uses no
+/// interrupt pin (or reports an invalid one).
+pub fn enable_intx<C: ConfigSpace>(config: &C, bdf: Bdf) -> Option<u32> {
+    // Interrupt pin: 1..=4 for INTA..INTD, 0 for none (§6.2.4).
+    let pin = (config.read32(bdf, INTERRUPT_DWORD) >> 8) & 0xff;
+    if !(1..=4).contains(&pin) {
+        return None;
+    }
+    let command = config.read32(bdf, COMMAND) & 0xffff;
+    config.write32(bdf, COMMAND, command & !COMMAND_INTX_DISABLE);
+    Some(VIRT_INTX_FIRST_SPI + (u32::from(bdf.device) + pin - 1) % 4)
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -320,5 +347,39 @@ mod tests {
             Err(PciError::WindowFull)
         );
         assert_eq!(bus.read32(bdf, COMMAND) & 0b110, 0, "left disabled");
+    }
+
+    #[test]
+    fn intx_follows_the_virt_swizzle() {
+        let bus = Bus::new(1 << 20, 0);
+        let at = |device| Bdf {
+            bus: 0,
+            device,
+            function: 0,
+        };
+        // No pin: no interrupt.
+        assert_eq!(enable_intx(&bus, at(2)), None);
+        for (device, pin, spi) in [
+            (2, 1, 5),
+            (2, 2, 6),
+            (3, 1, 6),
+            (4, 1, 3),
+            (5, 4, 3),
+            (5, 3, 6),
+        ] {
+            bus.regs
+                .borrow_mut()
+                .insert((device << 3, VENDOR_DEVICE), 1);
+            bus.regs
+                .borrow_mut()
+                .insert((device << 3, INTERRUPT_DWORD), pin << 8);
+            bus.write32(at(device), COMMAND, COMMAND_INTX_DISABLE | 0b110);
+            assert_eq!(enable_intx(&bus, at(device)), Some(spi), "{device} {pin}");
+            assert_eq!(bus.read32(at(device), COMMAND), 0b110, "INTx left disabled");
+        }
+        bus.regs
+            .borrow_mut()
+            .insert((2 << 3, INTERRUPT_DWORD), 5 << 8);
+        assert_eq!(enable_intx(&bus, at(2)), None, "invalid pin");
     }
 }

@@ -22,7 +22,7 @@ use qemu_virt::edu::{self, Transfer};
 use super::{Env, ensure};
 use rig::{PAGE, Rig, destination, fill, from_device, holds, phys_of, source, to_device};
 
-/// Where the test buffers appear to the device. Below 2^28, and in
+/// Where the test buffers appear to the device. Below the edu's DMA mask, in
 /// different 2 MiB regions so the table needs more than one leaf table.
 const SOURCE_IOVA: u64 = 0x0010_0000;
 const DESTINATION_IOVA: u64 = 0x0020_0000;
@@ -182,10 +182,10 @@ pub(super) fn unmap_is_strict(_: &mut Env) -> Result<(), &'static str> {
 
 pub(super) fn driver_refuses_out_of_window_requests(_: &mut Env) -> Result<(), &'static str> {
     let rig = Rig::bring_up()?;
-    let top = 1u64 << edu::DMA_ADDRESS_BITS;
+    let top = 1u64 << rig.edu.dma_address_bits();
     // Each of these, programmed into QEMU's edu, would abort the emulator
     // (buffer range, zero length) or be silently masked to another address
-    // (above 28 bits).
+    // (above the DMA mask).
     let refused = [
         (
             rig.edu.copy(SOURCE_IOVA, DESTINATION_IOVA, 0),
@@ -212,11 +212,13 @@ pub(super) fn driver_refuses_out_of_window_requests(_: &mut Env) -> Result<(), &
         )?;
     }
     ensure(
-        Transfer::to_device(SOURCE_IOVA, PAGE - 8, 8) == Err(ErrorCode::Inval),
+        Transfer::to_device(SOURCE_IOVA, PAGE - 8, 8, rig.edu.dma_address_bits())
+            == Err(ErrorCode::Inval),
         "a transfer reaching the edu buffer's end was accepted",
     )?;
     ensure(
-        Transfer::to_ram(PAGE, DESTINATION_IOVA, 1) == Err(ErrorCode::Inval),
+        Transfer::to_ram(PAGE, DESTINATION_IOVA, 1, rig.edu.dma_address_bits())
+            == Err(ErrorCode::Inval),
         "a transfer starting past the edu buffer was accepted",
     )?;
     // Nothing was started: the engine is idle and QEMU is still running.

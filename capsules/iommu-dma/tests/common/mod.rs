@@ -65,14 +65,17 @@ static MASTERS: [DmaMaster; 3] = [
     DmaMaster {
         name: "zdma0",
         stream: StreamMatch::exact(StreamId::new(ZDMA0 as u32)),
+        address_bits: 48,
     },
     DmaMaster {
         name: "zdma1",
         stream: StreamMatch::exact(StreamId::new(ZDMA1 as u32)),
+        address_bits: 48,
     },
     DmaMaster {
         name: "shared",
         stream: StreamMatch::exact(StreamId::new(SHARED as u32)),
+        address_bits: 48,
     },
 ];
 

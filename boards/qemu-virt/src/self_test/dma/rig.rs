@@ -9,153 +9,48 @@
 //! and the clients that collect completions and faults.
 
 use core::cell::UnsafeCell;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use aarch64::dma_fence::{self, Coherence};
 use aarch64::timer::{PhysicalTimer, us_to_ticks};
-use arm_smmuv3::{DmaRegion, Mmio, SmmuMemory, SmmuV3, SmmuV3Iommu};
-use io_pgtable::{CacheMaintenance, PageAllocator, TablePage};
+use arm_smmuv3::{Mmio, SmmuV3Iommu};
 use kernel::ErrorCode;
 use kernel::hil::dma::{DmaClient, DmaEngine};
 use kernel::hil::iommu::{
     Access, DisableReason, DomainConfig, DomainId, Fault, FaultClient, FaultKind, Granule, Iommu,
     Protection, Stage, StreamId, StreamMatch, TableFormat,
 };
-use qemu_virt::edu::{self, Edu, EduMmio};
-use qemu_virt::memory_map::{PCIE_ECAM_BASE, PCIE_MMIO_BASE, SMMUV3_BASE};
-use qemu_virt::pci::{self, Ecam, MmioWindow};
+use qemu_virt::edu::{Edu, EduMmio};
 
-/// Size of the host bridge's 32-bit MMIO window (device tree `ranges`).
-const PCIE_MMIO_SIZE: u64 = 0x2eff_0000;
-/// Register reads an SMMU wait may spend (QEMU answers at once; real
-/// hardware within microseconds).
-const SMMU_POLL_LIMIT: u32 = 1_000_000;
-/// Register reads `Edu::cancel` may spend.
-const EDU_POLL_LIMIT: u32 = 50_000_000;
+use crate::dma::hardware::{DmaHardware, HardwareGuard};
+use crate::dma::tables::{CleanTables, DomainTables};
+
+pub(super) use crate::dma::hardware::phys_of;
+
 /// How long one copy may take. QEMU's edu runs each transfer from a timer
 /// 100 ms after the command; a copy is two transfers.
 const COPY_TIMEOUT_US: u64 = 2_000_000;
 /// Size of a page and of each test buffer.
 pub(super) const PAGE: usize = 4096;
 
-// ---------------------------------------------------------------------
-// Memory shared with the SMMU and the device.
-// ---------------------------------------------------------------------
-
-/// Stream table (256 STEs: every requester ID on bus 0), one CD per stream,
-/// a 32-entry event queue and a 32-entry command queue, each naturally
-/// aligned as IHI 0070 §6.3.23/§6.3.25/§6.3.28 require.
-#[repr(C, align(16384))]
-struct SmmuArea {
-    stream_table: [u64; 256 * 8],
-    contexts: [u64; 256 * 8],
-    /// 1 KiB at offset 32 KiB: naturally aligned.
-    event_queue: [u64; 32 * 4],
-    /// 512 bytes at offset 33 KiB: naturally aligned.
-    command_queue: [u64; 32 * 2],
-}
-
-/// Translation-table pages for `io-pgtable`.
-const TABLE_PAGES: usize = 8;
-
 /// One 4 KiB-aligned page.
 #[repr(C, align(4096))]
 pub(super) struct Page([u8; PAGE]);
 
-/// Everything exclusive to one [`Rig`].
-struct Shared {
-    smmu: UnsafeCell<SmmuArea>,
-    tables: UnsafeCell<[Page; TABLE_PAGES]>,
+/// The two test buffers, used only while a [`Rig`] holds the hardware.
+struct Buffers {
     source: UnsafeCell<Page>,
     destination: UnsafeCell<Page>,
 }
 
-// SAFETY: only reached through a `Rig`, of which `RIG_TAKEN` allows one at
-// a time, on the one core the kernel runs on.
-unsafe impl Sync for Shared {}
+// SAFETY: only reached while a `Rig` holds the DMA hardware claim (one at
+// a time), on the one core the kernel runs on.
+unsafe impl Sync for Buffers {}
 
-static SHARED: Shared = Shared {
-    smmu: UnsafeCell::new(SmmuArea {
-        stream_table: [0; 256 * 8],
-        contexts: [0; 256 * 8],
-        event_queue: [0; 128],
-        command_queue: [0; 64],
-    }),
-    tables: UnsafeCell::new([const { Page([0; PAGE]) }; TABLE_PAGES]),
+static BUFFERS: Buffers = Buffers {
     source: UnsafeCell::new(Page([0; PAGE])),
     destination: UnsafeCell::new(Page([0; PAGE])),
 };
-static RIG_TAKEN: AtomicBool = AtomicBool::new(false);
-/// Bit n set: table page n is allocated.
-static TABLES_USED: AtomicU32 = AtomicU32::new(0);
-
-/// Kernel RAM is identity-mapped: the bus address is the CPU address.
-pub(super) fn phys_of<T>(pointer: *const T) -> u64 {
-    pointer as u64
-}
-
-/// Hands out the static table pages (PA = VA, zeroed, 4 KiB aligned).
-pub(super) struct TablePool;
-
-// SAFETY: each page is 4 KiB aligned (by `Page`) and handed out once until
-// freed (the `TABLES_USED` bit); it is zeroed before it is returned; the
-// walker reads PA = VA (identity map); `phys_to_virt` is the identity.
-unsafe impl PageAllocator for TablePool {
-    fn alloc(&mut self, size: usize) -> Option<TablePage> {
-        if size != PAGE {
-            return None;
-        }
-        let used = TABLES_USED.load(Ordering::Relaxed);
-        let index = (!used).trailing_zeros() as usize;
-        if index >= TABLE_PAGES {
-            return None;
-        }
-        TABLES_USED.store(used | 1 << index, Ordering::Relaxed);
-        // SAFETY: in bounds; the page is unused (its bit was clear), so no
-        // other reference to it exists.
-        let page = unsafe { SHARED.tables.get().cast::<Page>().add(index) };
-        // SAFETY: as above; zeroing a page we own.
-        unsafe { page.write_bytes(0, 1) };
-        let virt = NonNull::new(page.cast::<u8>())?;
-        Some(TablePage {
-            virt,
-            phys: phys_of(page),
-        })
-    }
-
-    unsafe fn free(&mut self, page: TablePage, _size: usize) {
-        let base = SHARED.tables.get() as usize;
-        let index = (page.virt.as_ptr() as usize - base) / PAGE;
-        TABLES_USED.fetch_and(!(1 << index), Ordering::Relaxed);
-    }
-
-    fn phys_to_virt(&self, phys: u64) -> NonNull<u8> {
-        NonNull::new(phys as *mut u8).unwrap_or(NonNull::dangling())
-    }
-}
-
-/// Cleans table writes to the point of coherency for a walker that does
-/// not snoop. `io-pgtable` calls it only when the table is configured for
-/// non-coherent walks, i.e. when the SMMU lacks IDR0.COHACC (QEMU has it).
-#[derive(Clone)]
-pub(super) struct CleanTables;
-
-impl CacheMaintenance for CleanTables {
-    fn clean_to_poc(&mut self, virt: *const u8, len: usize) {
-        dma_fence::before_device_reads(Coherence::NonCoherent, virt as usize, len);
-    }
-}
-
-/// # Safety
-///
-/// `words` is exclusively the caller's for as long as the region lives, in
-/// identity-mapped RAM.
-unsafe fn region(words: &mut [u64]) -> DmaRegion {
-    let virt = NonNull::from(&mut words[0]);
-    // SAFETY: the caller's guarantee; PA = VA.
-    unsafe { DmaRegion::new(virt, phys_of(virt.as_ptr()), core::mem::size_of_val(words)) }
-}
 
 // ---------------------------------------------------------------------
 // Clients.
@@ -267,7 +162,7 @@ impl Faults {
 // ---------------------------------------------------------------------
 
 /// The SMMUv3 as the capsule would see it: one domain is enough here.
-type Smmu = SmmuV3Iommu<'static, Mmio, TablePool, CleanTables, 1>;
+type Smmu = SmmuV3Iommu<'static, Mmio, DomainTables, CleanTables, 1>;
 
 pub(super) struct Rig {
     pub(super) iommu: Smmu,
@@ -277,54 +172,15 @@ pub(super) struct Rig {
     pub(super) oas_bits: u8,
     /// CR0ACK.SMMUEN after reset.
     pub(super) enabled: bool,
+    _hardware: HardwareGuard,
 }
 
 impl Rig {
     /// Enumerates PCI, enables the edu, probes and resets the SMMU.
     pub(super) fn bring_up() -> Result<Self, &'static str> {
-        if RIG_TAKEN.swap(true, Ordering::Acquire) {
-            return Err("DMA hardware already in use");
-        }
-        Self::try_bring_up().inspect_err(|_| RIG_TAKEN.store(false, Ordering::Release))
-    }
-
-    /// `bring_up` once the hardware is ours.
-    fn try_bring_up() -> Result<Self, &'static str> {
-        // SAFETY: the ECAM of `virt`'s host bridge (bus 0 only), mapped as
-        // device memory by the boot map; nothing else configures PCI.
-        let ecam = unsafe { Ecam::new(PCIE_ECAM_BASE as usize, 1) };
-        let bdf = pci::find(&ecam, edu::VENDOR_ID, edu::DEVICE_ID)
-            .map_err(|_| "no edu device on bus 0")?;
-        let mut window = MmioWindow::new(PCIE_MMIO_BASE, PCIE_MMIO_SIZE);
-        let (bar, _) = pci::enable_bar0(&ecam, bdf, &mut window)
-            .map_err(|_| "cannot assign the edu's BAR0")?;
-        // SAFETY: BAR0 was just assigned inside the PCI MMIO window, which
-        // the boot map maps as device memory; only this rig drives the edu.
-        let edu = Edu::new(unsafe { EduMmio::new(bar as usize) }, EDU_POLL_LIMIT);
-
-        // SAFETY: `RIG_TAKEN` gives this rig sole use of `SHARED` until it
-        // is dropped; the regions are disjoint fields, in identity-mapped
-        // RAM, and QEMU's SMMU is coherent (the driver checks COHACC).
-        let memory = unsafe {
-            let area = &mut *SHARED.smmu.get();
-            SmmuMemory {
-                stream_table: region(&mut area.stream_table),
-                contexts: region(&mut area.contexts),
-                command_queue: region(&mut area.command_queue),
-                event_queue: region(&mut area.event_queue),
-            }
-        };
-        // SAFETY: the SMMUv3 register frame of `virt`, device memory in the
-        // boot map; only this rig programs the SMMU.
-        let io = unsafe { Mmio::new(SMMUV3_BASE, arm_smmuv3::WINDOW_SIZE) };
-        let mut smmu = SmmuV3::probe(io, memory, SMMU_POLL_LIMIT).map_err(|error| {
-            defmt::error!("SMMUv3 probe: {}", error);
-            "SMMUv3 probe refused the hardware"
-        })?;
-        smmu.reset().map_err(|error| {
-            defmt::error!("SMMUv3 reset: {}", error);
-            "SMMUv3 reset did not complete"
-        })?;
+        let hardware = DmaHardware::bring_up()?;
+        let stream = hardware.stream;
+        let (edu, smmu, guard) = hardware.into_parts();
         let oas_bits = smmu.capabilities().oas_bits;
         let enabled = smmu.is_enabled();
         let iommu = SmmuV3Iommu::new(smmu, CleanTables);
@@ -332,9 +188,10 @@ impl Rig {
         Ok(Self {
             iommu,
             edu,
-            stream: u32::from(bdf.requester_id()),
+            stream,
             oas_bits,
             enabled,
+            _hardware: guard,
         })
     }
 
@@ -348,7 +205,7 @@ impl Rig {
         };
         let domain = self
             .iommu
-            .domain_alloc(&config, TablePool)
+            .domain_alloc(&config, DomainTables::unbudgeted())
             .map_err(|_| "cannot allocate a domain")?;
         self.iommu
             .attach(domain, StreamMatch::exact(StreamId::new(self.stream)))
@@ -447,24 +304,18 @@ impl Rig {
     }
 }
 
-impl Drop for Rig {
-    fn drop(&mut self) {
-        RIG_TAKEN.store(false, Ordering::Release);
-    }
-}
-
 // ---------------------------------------------------------------------
 // The test buffers.
 // ---------------------------------------------------------------------
 
 /// The source buffer, as the CPU sees it.
 pub(super) fn source() -> *mut Page {
-    SHARED.source.get()
+    BUFFERS.source.get()
 }
 
 /// The destination buffer, as the CPU sees it.
 pub(super) fn destination() -> *mut Page {
-    SHARED.destination.get()
+    BUFFERS.destination.get()
 }
 
 /// Writes `byte(i)` to every byte `i` of `page`.
