@@ -329,6 +329,26 @@ fn resubscribe_cancels_pending_upcalls() {
 }
 
 #[test]
+fn a_driver_sees_whether_its_upcall_is_still_pending() {
+    let w = world(8192);
+    let d = u64::from(TEST_DRIVER);
+    let pending = |n: u64| w.ret(2, [d, 5, n, 0]);
+    w.ret(1, [d, 0, UPCALL_FN, 0]);
+    assert_eq!(pending(0), r(SyscallReturn::SuccessU32(0)));
+    w.ret(2, [d, 1, 0, 1]);
+    assert_eq!(pending(0), r(SyscallReturn::SuccessU32(1)));
+    // Only that subscribe number: 1 is not pending; out of range is not.
+    assert_eq!(pending(1), r(SyscallReturn::SuccessU32(0)));
+    assert_eq!(pending(99), r(SyscallReturn::SuccessU32(0)));
+    // Delivered: no longer pending.
+    assert!(matches!(
+        w.call(0, [1, 0, 0, 0]),
+        SyscallOutcome::Upcall { .. }
+    ));
+    assert_eq!(pending(0), r(SyscallReturn::SuccessU32(0)));
+}
+
+#[test]
 fn upcall_queue_is_bounded() {
     let w = world(8192);
     let d = u64::from(TEST_DRIVER);

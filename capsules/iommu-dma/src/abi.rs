@@ -47,6 +47,9 @@ pub const INFO_TABLE_PAGES_LEFT: u64 = 4;
 pub const INFO_TABLE_PAGES_USED: u64 = 5;
 /// Info field: domain state (0 none yet, then `DomainState::code`).
 pub const INFO_DOMAIN_STATE: u64 = 6;
+/// Info field: faults the IOMMU reported for the app's domain this run
+/// (including those whose upcall was coalesced).
+pub const INFO_FAULTS: u64 = 7;
 
 /// Subscribe 0: a device transaction of one of the app's masters faulted.
 pub const UPCALL_FAULT: usize = 0;

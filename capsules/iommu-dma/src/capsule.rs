@@ -142,6 +142,7 @@ where
             domain,
             masters: 0,
             state: DomainState::Active,
+            faults: 0,
         };
         self.domains.insert(record).inspect_err(|_| {
             // Unreachable (room was checked), but never leak a context.
@@ -290,6 +291,7 @@ where
             )),
             abi::INFO_TABLE_PAGES_USED => Ok(u64::from(table_pages_used()?)),
             abi::INFO_DOMAIN_STATE => Ok(record.map_or(0, |r| r.state.code())),
+            abi::INFO_FAULTS => Ok(record.map_or(0, |r| u64::from(r.faults))),
             _ => Err(ErrorCode::Inval),
         }
     }

@@ -56,6 +56,8 @@ pub(crate) struct DomainRecord {
     pub(crate) masters: u64,
     /// Whether it still works.
     pub(crate) state: DomainState,
+    /// Faults the IOMMU reported for it (for rate-limited logging).
+    pub(crate) faults: u32,
 }
 
 /// Room for `N` domain records.
@@ -147,6 +149,7 @@ mod tests {
 
     fn record(owner: usize, domain: u16, masters: u64) -> DomainRecord {
         DomainRecord {
+            faults: 0,
             owner: ProcessId::new_for_test(owner, owner as u32 + 1),
             domain: DomainId::new(domain),
             masters,

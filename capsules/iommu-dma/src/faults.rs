@@ -6,7 +6,13 @@
 //! and upcalls to the app that owns the domain (DESIGN §4 invariant 7).
 //!
 //! The IOMMU driver rate-limits faults and disables a storming domain; the
-//! capsule only reports. An upcall that cannot be queued (the app's queue
+//! capsule only reports. One faulting transfer can produce dozens of fault
+//! records (QEMU's SMMU reports each retried piece of a burst), so the log
+//! names a domain's first faults and then every power-of-two count, not
+//! every record. Fault upcalls coalesce: while one is queued and not yet
+//! delivered, later faults of that app only count (info field 7), so a
+//! burst takes one slot of the app's upcall queue and cannot crowd out
+//! the upcalls that matter next (the disable notice, a DMA completion). An upcall that cannot be queued (the app's queue
 //! is full, or the event arrived while the capsule was inside the app's
 //! grant, e.g. a sync timeout during its own map call, which that call
 //! already reports as `FAIL`) is dropped and logged, never retried.
@@ -33,17 +39,21 @@ where
         })
     }
 
-    /// Queues upcall `number` for the owner of `record`; logs a drop.
-    fn notify(&self, record: &DomainRecord, number: usize, values: [u64; 3]) {
-        let queued = self
-            .apps
+    /// Queues upcall `number` for the owner of `record` unless `coalesce`
+    /// and one is still pending; `false` if it could not be queued.
+    fn notify(
+        &self,
+        record: &DomainRecord,
+        number: usize,
+        values: [u64; 3],
+        coalesce: bool,
+    ) -> bool {
+        self.apps
             .enter(record.owner, |_, kernel_data| {
-                kernel_data.schedule_upcall(number, values).is_ok()
+                (coalesce && kernel_data.upcall_pending(number))
+                    || kernel_data.schedule_upcall(number, values).is_ok()
             })
-            .unwrap_or(false);
-        if !queued {
-            defmt::warn!("iommu-dma: upcall {} to {} dropped", number, record.owner);
-        }
+            .unwrap_or(false)
     }
 }
 
@@ -54,23 +64,34 @@ where
     S: TableSource<I::Tables>,
 {
     fn fault(&self, fault: &Fault) {
-        let Some((_, record)) = fault.domain.and_then(|d| self.domains.by_domain(d)) else {
+        let Some((index, mut record)) = fault.domain.and_then(|d| self.domains.by_domain(d)) else {
             defmt::warn!("iommu-dma: fault outside any app domain: {}", fault);
             return;
         };
+        record.faults = record.faults.saturating_add(1);
+        self.domains.update(index, |r| r.faults = record.faults);
+        let logged = record.faults <= 4 || record.faults.is_power_of_two();
         let master = fault.stream.and_then(|s| self.master_of(&record, s));
-        defmt::warn!(
-            "iommu-dma: {} master {} faulted: {}",
-            record.owner,
-            master,
-            fault
-        );
+        if logged {
+            defmt::warn!(
+                "iommu-dma: {} master {} faulted (fault {=u32} of this domain): {}",
+                record.owner,
+                master,
+                record.faults,
+                fault
+            );
+        }
         if record.state == DomainState::Quarantined {
             return;
         }
         let master = master.map_or(abi::NO_MASTER, |m| m as u64);
         let code = abi::fault_code(fault.access, fault.kind);
-        self.notify(&record, abi::UPCALL_FAULT, [master, fault.iova, code]);
+        if !self.notify(&record, abi::UPCALL_FAULT, [master, fault.iova, code], true) && logged {
+            defmt::warn!(
+                "iommu-dma: fault upcall to {} dropped (queue full)",
+                record.owner
+            );
+        }
     }
 
     fn domain_disabled(&self, domain: DomainId, reason: DisableReason) {
@@ -86,11 +107,17 @@ where
             }
         });
         defmt::error!("iommu-dma: domain of {} disabled: {}", record.owner, reason);
-        if record.state != DomainState::Quarantined {
-            self.notify(
+        if record.state != DomainState::Quarantined
+            && !self.notify(
                 &record,
                 abi::UPCALL_DISABLED,
                 [abi::disable_code(reason), 0, 0],
+                false,
+            )
+        {
+            defmt::warn!(
+                "iommu-dma: disabled upcall to {} dropped (queue full)",
+                record.owner
             );
         }
     }

@@ -74,7 +74,7 @@ fn bad_handles_fields_and_commands_are_refused() {
     ] {
         assert_eq!(w.unmap(a, bad), Err(ErrorCode::Inval), "handle {bad:#x}");
     }
-    assert_eq!(w.info(a, 7), Err(ErrorCode::Inval));
+    assert_eq!(w.info(a, 8), Err(ErrorCode::Inval));
     assert_eq!(w.info(a, u64::MAX), Err(ErrorCode::Inval));
     assert_eq!(
         w.command(a, 6, 0, 0),

@@ -19,11 +19,13 @@
 //! **Validation comes first.** QEMU's model aborts the whole emulator when
 //! a transfer touches buffer addresses outside `[0x40000, 0x41000)` (or has
 //! length zero), so every request is checked before any register is
-//! written: length `1..=4095`, buffer window, RAM side inside the DMA
+//! written: length `1..=4095` per device transfer, buffer window, RAM side inside the DMA
 //! mask without wrapping (a masked address would silently reach another
-//! device address). A memory-to-memory copy is two device transfers (RAM -> buffer,
-//! buffer -> RAM); longer copies are refused (`SIZE`), not split: callers
-//! see [`DmaEngine::max_transfer`].
+//! device address). A memory-to-memory copy goes through the buffer in
+//! chunks of at most 4095 bytes, each two device transfers (RAM -> buffer,
+//! buffer -> RAM); a copy may be up to [`MAX_COPY`] bytes
+//! ([`DmaEngine::max_transfer`]), validated as a whole before the first
+//! chunk starts.
 //!
 //! Why 4095 and not 4096: QEMU up to 7.2 checks the buffer range with an
 //! exclusive end (`end < 0x41000`), so a transfer that ends on the buffer's
@@ -53,6 +55,9 @@ pub const BUFFER_SIZE: usize = 4096;
 /// Bytes of the buffer the driver uses: all but the last (see the module
 /// docs: QEMU 7.2's range check excludes the buffer's last byte).
 pub const USABLE_BUFFER: usize = BUFFER_SIZE - 1;
+/// The longest copy, split into buffer-sized chunks (QEMU runs each half
+/// of a chunk 100 ms after its command, so this is about 3.4 s).
+pub const MAX_COPY: usize = 64 * 1024;
 /// Width of the device's DMA addresses under QEMU's default `dma_mask`.
 pub const DEFAULT_DMA_ADDRESS_BITS: u8 = 28;
 
@@ -210,19 +215,25 @@ impl Transfer {
     }
 }
 
+/// A copy in progress: `done` bytes of `len` have arrived; the current
+/// chunk is `chunk` bytes from `source + done` to `destination + done`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Copy {
+    source: u64,
+    destination: u64,
+    len: usize,
+    done: usize,
+    chunk: usize,
+}
+
 /// Where a copy is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Idle,
-    /// RAM -> buffer running; then buffer -> `destination`.
-    Reading {
-        destination: u64,
-        len: usize,
-    },
-    /// Buffer -> RAM running.
-    Writing {
-        len: usize,
-    },
+    /// The chunk's RAM -> buffer half is running.
+    Reading(Copy),
+    /// The chunk's buffer -> RAM half is running.
+    Writing(Copy),
 }
 
 /// The edu device as a DMA engine.
@@ -326,25 +337,46 @@ impl<'a, R: EduRegisters> Edu<'a, R> {
         Err(ErrorCode::Fail)
     }
 
-    /// Advances a copy: starts its second half or reports its end. Call
-    /// from the kernel loop (or a test) until the client hears back.
+    /// Advances a copy: starts the next half or chunk, or reports its end.
+    /// Called by the interrupt's bottom half, or by a caller that polls.
     pub fn poll(&self) {
         if self.is_busy() {
             return;
         }
         match self.phase.get() {
             Phase::Idle => {}
-            Phase::Reading { destination, len } => {
-                // Validated as a whole in `copy`.
-                match Transfer::to_ram(0, destination, len, self.address_bits) {
+            Phase::Reading(copy) => {
+                let destination = copy.destination + copy.done as u64;
+                // In range: the whole copy was validated in `copy`.
+                match Transfer::to_ram(0, destination, copy.chunk, self.address_bits) {
                     Ok(transfer) => {
-                        self.phase.set(Phase::Writing { len });
+                        self.phase.set(Phase::Writing(copy));
                         self.start(&transfer);
                     }
-                    Err(error) => self.finish(len, Err(error)),
+                    Err(error) => self.finish(copy.done, Err(error)),
                 }
             }
-            Phase::Writing { len } => self.finish(len, Ok(())),
+            Phase::Writing(copy) => {
+                let done = copy.done + copy.chunk;
+                if done == copy.len {
+                    self.finish(done, Ok(()));
+                } else {
+                    self.start_chunk(Copy { done, ..copy });
+                }
+            }
+        }
+    }
+
+    /// Starts the RAM -> buffer half of the chunk at `copy.done`.
+    fn start_chunk(&self, copy: Copy) {
+        let chunk = (copy.len - copy.done).min(USABLE_BUFFER);
+        let source = copy.source + copy.done as u64;
+        match Transfer::to_device(source, 0, chunk, self.address_bits) {
+            Ok(transfer) => {
+                self.phase.set(Phase::Reading(Copy { chunk, ..copy }));
+                self.start(&transfer);
+            }
+            Err(error) => self.finish(copy.done, Err(error)),
         }
     }
 
@@ -366,20 +398,25 @@ impl<'a, R: EduRegisters> DmaEngine<'a> for Edu<'a, R> {
     }
 
     fn max_transfer(&self) -> usize {
-        USABLE_BUFFER
+        MAX_COPY
     }
 
     fn copy(&self, src: u64, dst: u64, len: usize) -> Result<(), ErrorCode> {
-        let read = Transfer::to_device(src, 0, len, self.address_bits)?;
-        Transfer::to_ram(0, dst, len, self.address_bits)?;
+        if len == 0 || len > MAX_COPY {
+            return Err(ErrorCode::Size);
+        }
+        check_ram(src, len, self.address_bits)?;
+        check_ram(dst, len, self.address_bits)?;
         if self.phase.get() != Phase::Idle || self.is_busy() {
             return Err(ErrorCode::Busy);
         }
-        self.phase.set(Phase::Reading {
+        self.start_chunk(Copy {
+            source: src,
             destination: dst,
             len,
+            done: 0,
+            chunk: 0,
         });
-        self.start(&read);
         Ok(())
     }
 
@@ -388,10 +425,10 @@ impl<'a, R: EduRegisters> DmaEngine<'a> for Edu<'a, R> {
         // and wait for the current one to end.
         let phase = self.phase.replace(Phase::Idle);
         self.wait_idle()?;
-        if let Phase::Reading { len, .. } | Phase::Writing { len } = phase
+        if let Phase::Reading(copy) | Phase::Writing(copy) = phase
             && let Some(client) = self.client.get()
         {
-            client.transfer_done(len, Err(ErrorCode::Cancel));
+            client.transfer_done(copy.done, Err(ErrorCode::Cancel));
         }
         Ok(())
     }
@@ -462,7 +499,7 @@ mod tests {
         let top = 1u64 << 28;
         let refused = [
             (0x1000, 0x2000, 0, ErrorCode::Size),
-            (0x1000, 0x2000, 4096, ErrorCode::Size),
+            (0x1000, 0x2000, MAX_COPY + 1, ErrorCode::Size),
             (top - 0x800, 0x2000, 0xfff, ErrorCode::Inval),
             (0x1000, top - 0x800, 0xfff, ErrorCode::Inval),
             (0x1000, top, 1, ErrorCode::Inval),
@@ -543,7 +580,7 @@ mod tests {
         edu.set_client(&client);
         edu.copy(0x1000, 0x2000, 64).unwrap();
         assert_eq!(edu.cancel(), Ok(()));
-        assert_eq!(client.0.get(), Some((64, Err(ErrorCode::Cancel))));
+        assert_eq!(client.0.get(), Some((0, Err(ErrorCode::Cancel))));
         // The second half never starts.
         edu.poll();
         assert_eq!(fake.writes.borrow().len(), 4);
@@ -586,5 +623,60 @@ mod tests {
             .collect();
         // Both halves ask for the completion interrupt (bit 2).
         assert_eq!(commands, [0b101, 0b111]);
+    }
+
+    #[test]
+    fn a_long_copy_goes_through_the_buffer_in_chunks() {
+        let fake = FakeEdu {
+            busy_after_start: 1,
+            ..FakeEdu::default()
+        };
+        let edu = Edu::new(&fake, 10, 32);
+        let client = Client(Cell::new(None));
+        edu.set_client(&client);
+        // Validated as a whole: a tail past the mask refuses the copy.
+        assert_eq!(
+            edu.copy(0x1000, (1 << 32) - 10_000, 10_001),
+            Err(ErrorCode::Inval)
+        );
+        assert!(fake.writes.borrow().is_empty());
+        edu.copy(0x10_0000, 0x20_0000, 10_000).unwrap();
+        for _ in 0..20 {
+            edu.poll();
+        }
+        assert_eq!(client.0.get(), Some((10_000, Ok(()))));
+        let transfers: Vec<(u64, u64, u64)> = fake
+            .writes
+            .borrow()
+            .chunks(4)
+            .map(|w| (w[0].1, w[1].1, w[2].1))
+            .collect();
+        let b = BUFFER_BASE;
+        assert_eq!(
+            transfers,
+            [
+                (0x10_0000, b, 4095),
+                (b, 0x20_0000, 4095),
+                (0x10_0000 + 4095, b, 4095),
+                (b, 0x20_0000 + 4095, 4095),
+                (0x10_0000 + 8190, b, 1810),
+                (b, 0x20_0000 + 8190, 1810),
+            ]
+        );
+    }
+
+    #[test]
+    fn cancel_between_chunks_reports_what_arrived() {
+        let fake = FakeEdu::default();
+        let edu = Edu::new(&fake, 10, 32);
+        let client = Client(Cell::new(None));
+        edu.set_client(&client);
+        edu.copy(0x10_0000, 0x20_0000, 9000).unwrap();
+        edu.poll(); // first chunk's second half
+        edu.poll(); // second chunk's first half
+        assert_eq!(edu.cancel(), Ok(()));
+        assert_eq!(client.0.get(), Some((4095, Err(ErrorCode::Cancel))));
+        edu.poll();
+        assert_eq!(fake.writes.borrow().len(), 12, "nothing after the cancel");
     }
 }

@@ -97,6 +97,22 @@ impl GrantKernelData<'_> {
         )
     }
 
+    /// Whether upcall `subscribe_num` of this driver is queued for the
+    /// process and not yet delivered: lets a driver coalesce a burst of
+    /// events into one pending upcall instead of filling the queue.
+    pub fn upcall_pending(&self, subscribe_num: usize) -> bool {
+        let Ok(subscribe) = u32::try_from(subscribe_num) else {
+            return false;
+        };
+        self.kernel.upcall_pending(
+            self.pid,
+            UpcallId {
+                driver: self.driver,
+                subscribe,
+            },
+        )
+    }
+
     /// Read-only allow slot `n`; `INVAL` past the grant's count.
     pub fn get_readonly_processbuffer(
         &self,

@@ -178,6 +178,13 @@ impl Kernel {
         queue.push(upcall)
     }
 
+    /// Whether an upcall `id` is queued for `pid` and not yet delivered.
+    pub(crate) fn upcall_pending(&self, pid: ProcessId, id: UpcallId) -> bool {
+        self.process(pid)
+            .and_then(|p| p.upcalls.try_borrow().ok().map(|q| q.contains(id)))
+            .unwrap_or(false)
+    }
+
     /// True if the process in slot `index` can run now: runnable, or blocked
     /// in a yield whose condition is met.
     pub fn is_ready(&self, index: usize) -> bool {

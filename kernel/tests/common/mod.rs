@@ -150,6 +150,7 @@ impl SyscallDriver for TestCapsule {
                     Ok(len) => CommandReturn::success_u32(len as u32),
                     Err(e) => CommandReturn::failure(e),
                 },
+                5 => CommandReturn::success_u32(u32::from(kd.upcall_pending(arg0 as usize))),
                 _ => CommandReturn::failure(ErrorCode::NoSupport),
             }
         });

@@ -70,7 +70,7 @@ const fn app(name: &'static str, masters: &'static [usize], quota: Quota) -> App
 }
 
 /// Which apps (by TBF package name) may use DMA, and with what.
-static APPS: [AppPolicy; 7] = [
+static APPS: [AppPolicy; 8] = [
     app("dma-demo", &[EDU_MASTER], QUOTA),
     app("dma-isolation", &[EDU_MASTER], QUOTA),
     // May map (a domain of its own) but attach nothing.
@@ -79,6 +79,7 @@ static APPS: [AppPolicy; 7] = [
     app("dma-restart", &[EDU_MASTER], QUOTA),
     app("dma-hostile", &[EDU_MASTER], SMALL_QUOTA),
     app("dma-storm", &[EDU_MASTER], QUOTA),
+    app("dma-bench", &[EDU_MASTER], QUOTA),
 ];
 
 /// Every app's domain: LPAE stage 1 with 4 KiB pages over the 32-bit
@@ -163,8 +164,11 @@ pub(crate) fn build(
 
     // Completions arrive by interrupt: the kernel sleeps in WFI between
     // them, so without the line nothing would advance a copy.
-    match edu_interrupt.map(|intid| chip.route_interrupt(intid, edu)) {
-        Some(Ok(())) => edu.enable_completion_interrupt(),
+    match edu_interrupt.map(|intid| (intid, chip.route_interrupt(intid, edu))) {
+        Some((intid, Ok(()))) => {
+            edu.enable_completion_interrupt();
+            defmt::info!("DMA: edu completions on INTID {=u32}", intid.raw_value());
+        }
         _ => {
             defmt::error!("the edu's interrupt cannot be routed: no DMA");
             return None;
@@ -178,6 +182,13 @@ pub(crate) fn build(
         stream,
         EDU_ADDRESS_BITS,
         APPS.len()
+    );
+    defmt::info!(
+        "DMA: {=usize} B of grant per app, {=usize} B of kernel state for {=usize} domains, table pages from a pool of {=usize}",
+        core::mem::size_of::<capsules_iommu_dma::App>(),
+        core::mem::size_of::<IommuDmaDriver>() + core::mem::size_of::<Smmu>(),
+        DOMAINS,
+        tables::POOL_PAGES
     );
     Some(DmaDrivers { iommu_dma, engine })
 }

@@ -192,7 +192,8 @@ pub(super) fn driver_refuses_out_of_window_requests(_: &mut Env) -> Result<(), &
             ErrorCode::Size,
         ),
         (
-            rig.edu.copy(SOURCE_IOVA, DESTINATION_IOVA, PAGE),
+            rig.edu
+                .copy(SOURCE_IOVA, DESTINATION_IOVA, edu::MAX_COPY + 1),
             ErrorCode::Size,
         ),
         (
