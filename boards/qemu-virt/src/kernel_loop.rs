@@ -188,6 +188,14 @@ pub(crate) fn run() -> ! {
     }
 
     defmt::info!("all processes have finished");
+    if drivers.dma.is_some() {
+        // Every domain was torn down with its run: nothing may be left but
+        // the pages of a quarantined domain.
+        defmt::info!(
+            "DMA: {=u32} table page(s) held after every run ended",
+            dma::tables::pool_pages_in_use()
+        );
+    }
     let mut lines = LogLines::new();
     if kernel::process_listing::write_process_list(kernel, &mut lines).is_err() {
         defmt::warn!("process list truncated");

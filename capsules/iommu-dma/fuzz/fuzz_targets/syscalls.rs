@@ -208,14 +208,27 @@ fuzz_target!(|ops: Vec<Op>| {
                     Ok(()) => {
                         let at = live.expect("unmapped a handle the app does not hold");
                         let gone = m.mappings.remove(at);
-                        // Strict: the device lost it before the call returned.
-                        for (_, stream) in STREAMS {
-                            assert!(
-                                w.model
-                                    .borrow_mut()
-                                    .transaction(stream, gone.iova, Access::Read, false)
-                                    .is_err()
+                        // Strict: the app's masters lost it before the call
+                        // returned, and no master reaches its page any more
+                        // (another app's master may translate the same
+                        // device address: in its own domain, to its own page).
+                        let page = gone
+                            .iova
+                            .checked_sub(APP_RAM_BASE)
+                            .map(|offset| m.app.ram_pa + offset);
+                        for (master, stream) in STREAMS {
+                            let reached = w.model.borrow_mut().transaction(
+                                stream,
+                                gone.iova,
+                                Access::Read,
+                                false,
                             );
+                            if m.masters & (1 << master) != 0 {
+                                assert!(reached.is_err(), "unmapped page still reachable");
+                            }
+                            if let (Ok(pa), Some(page)) = (reached, page) {
+                                assert_ne!(pa, page, "another master reached the unmapped page");
+                            }
                         }
                     }
                     Err(ErrorCode::Fail) => m.broken = true,
