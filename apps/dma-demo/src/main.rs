@@ -73,6 +73,10 @@ fn main() -> Result<(), ErrorCode> {
     let ticks = (alarm::now()? - start).max(1);
 
     let destination = DESTINATION.0.get().cast::<u8>();
+    if copied != len as u64 {
+        println!("dma-demo: ERROR: the engine reported {copied} bytes copied, not {len}");
+        return Err(ErrorCode::Fail);
+    }
     let first_bad = (0..len).find(|&index| {
         // SAFETY: in bounds of the page; the engine has finished.
         unsafe { core::ptr::read_volatile(destination.add(index)) != pattern(index) }

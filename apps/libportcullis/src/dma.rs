@@ -7,11 +7,50 @@
 //! IOMMU domain, and the DMA engine driver (`0x9_0001`,
 //! `doc/syscalls/dma_engine.md`) that copies between the device addresses
 //! those mappings return.
+//!
+//! [`buffer`] has page-aligned buffers to map; [`events`] collects the
+//! fault, disabled and done upcalls and waits for them with a timeout (use
+//! it whenever transfers may fault: see its documentation for why).
+
+pub mod buffer;
+pub mod events;
+#[cfg(test)]
+mod fake_kernel;
+pub mod probe;
 
 use crate::abi::{ErrorCode, Return};
 use crate::console::ignore_upcall;
 use crate::drivers::{DMA_ENGINE, IOMMU_DMA};
 use crate::syscall::{Command, UpcallValues, subscribe, yield_wait_for};
+
+/// IOMMU DMA subscribe number of the fault upcall.
+pub const FAULT: u32 = 0;
+/// IOMMU DMA subscribe number of the domain-disabled upcall.
+pub const IOMMU_DISABLED: u32 = 1;
+/// DMA engine subscribe number of the transfer-done upcall.
+pub const DMA_ENGINE_DONE: u32 = 0;
+
+/// IOMMU DMA info fields (command 5).
+pub mod info_field {
+    /// IOVA window width in bits.
+    pub const IOVA_BITS: u32 = 0;
+    /// Page size in bytes.
+    pub const PAGE_SIZE: u32 = 1;
+    /// Bytes mapped now.
+    pub const BYTES_MAPPED: u32 = 2;
+    /// Mappings the app may still create.
+    pub const MAPPINGS_LEFT: u32 = 3;
+    /// Translation-table pages the domain may still allocate.
+    pub const TABLE_PAGES_LEFT: u32 = 4;
+    /// Translation-table pages the domain holds.
+    pub const TABLE_PAGES_USED: u32 = 5;
+    /// Domain state: 0 none yet, 1 active, 2 disabled by a fault storm, 3
+    /// broken by a maintenance timeout.
+    pub const DOMAIN_STATE: u32 = 6;
+    /// Faults the IOMMU reported for the domain this run, upcall or not
+    /// (fault upcalls coalesce: one per burst).
+    pub const FAULTS: u32 = 7;
+}
 
 /// How a mapped buffer may be used by the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,11 +127,17 @@ pub struct Fault {
 impl Fault {
     /// Decodes the fault upcall's values.
     pub const fn from_upcall(values: UpcallValues) -> Self {
+        Self::from_values(values.args)
+    }
+
+    /// Decodes the fault upcall's three values `(master, device address,
+    /// kind << 8 | access)`.
+    pub const fn from_values([master, device_address, code]: [u64; 3]) -> Self {
         Self {
-            master: values.args[0] as u32,
-            device_address: values.args[1],
-            kind: (values.args[2] >> 8) as u32,
-            write: values.args[2] & 1 != 0,
+            master: master as u32,
+            device_address,
+            kind: (code >> 8) as u32,
+            write: code & 1 != 0,
         }
     }
 }
@@ -109,7 +154,10 @@ pub fn wait_fault() -> Fault {
 
 /// Copies `len` bytes from device address `source` to `destination` with
 /// the board's DMA engine and waits for it; returns the bytes copied, or
-/// the engine's error.
+/// the engine's error. It waits with yield-wait-for and no timeout, so use
+/// it only for copies that cannot fault: a burst of fault upcalls can fill
+/// the upcall queue and drop the done upcall ([`events::DmaEvents::copy`]
+/// handles that).
 pub fn copy(source: u64, destination: u64, len: u64) -> Result<u64, ErrorCode> {
     subscribe(DMA_ENGINE, 0, Some(ignore_upcall), 0)?;
     Command::new(DMA_ENGINE, 1).args(source, 0).call_success()?;
@@ -121,6 +169,25 @@ pub fn copy(source: u64, destination: u64, len: u64) -> Result<u64, ErrorCode> {
         0 => Ok(done.args[0]),
         code => Err(ErrorCode::from_raw(code).unwrap_or(ErrorCode::BadRVal)),
     }
+}
+
+/// Engine command 1: sets the source device address of the next copy.
+pub fn set_source(source: u64) -> Result<(), ErrorCode> {
+    Command::new(DMA_ENGINE, 1).args(source, 0).call_success()
+}
+
+/// Engine command 2: starts copying `len` bytes from the source set last
+/// to `destination`; the done upcall follows.
+pub fn start(destination: u64, len: u64) -> Result<(), ErrorCode> {
+    Command::new(DMA_ENGINE, 2)
+        .args(destination, len)
+        .call_success()
+}
+
+/// Engine command 3: cancels this process's transfer in flight and waits
+/// until the engine is idle (`ALREADY` if none is in flight).
+pub fn cancel() -> Result<(), ErrorCode> {
+    Command::new(DMA_ENGINE, 3).call_success()
 }
 
 /// The engine's longest single copy and its device-address width.

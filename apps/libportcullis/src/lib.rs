@@ -9,7 +9,10 @@
 //!   panic handler that exits with [`exit::code::PANIC`] (target only);
 //! * [`syscall`]: every system-call class, returning `Result`s with a
 //!   TRD104 [`ErrorCode`];
-//! * [`console`] (`print!`/`println!`) and [`alarm`] (`sleep_ms`).
+//! * [`console`] (`print!`/`println!`) and [`alarm`] (`sleep_ms`);
+//! * [`dma`]: IOMMU DMA mappings, the DMA engine, and [`dma::events`] to
+//!   collect their upcalls with timeouts;
+//! * [`check`]: one-line-per-check reporting for test apps.
 //!
 //! An app is a `#![no_std] #![no_main]` binary that calls
 //! [`main!`](crate::main) with its entry function:
@@ -28,6 +31,7 @@
 
 pub mod abi;
 pub mod alarm;
+pub mod check;
 pub mod console;
 pub mod dma;
 pub mod drivers;

@@ -95,7 +95,13 @@ impl<'a, A: Alarm<'a>> AlarmClient for AlarmDriver<'a, A> {
         self.apps.each(|_, app, kernel_data| {
             if let Some(expiration) = app.expiration.filter(|&at| at <= now) {
                 app.expiration = None;
-                let _ = kernel_data.schedule_upcall(UPCALL_EXPIRED, [now, expiration, 0]);
+                if kernel_data
+                    .schedule_upcall(UPCALL_EXPIRED, [now, expiration, 0])
+                    .is_err()
+                {
+                    // The app may be waiting for it: say why it never comes.
+                    defmt::warn!("alarm: expiry upcall dropped (upcall queue full)");
+                }
             }
         });
         self.rearm();

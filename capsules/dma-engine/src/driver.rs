@@ -22,6 +22,12 @@ const UPCALL_DONE: usize = 0;
 pub trait MasterOwnership {
     /// The process whose IOMMU domain the engine's stream is attached to.
     fn owner(&self) -> Option<ProcessId>;
+    /// Whether that domain no longer translates (the IOMMU disabled it
+    /// after a fault storm, or it broke): transfers are refused with `OFF`
+    /// instead of being run into a blocked stream.
+    fn cut_off(&self) -> bool {
+        false
+    }
 }
 
 /// Per-process state: the source address of the next copy.
@@ -88,6 +94,9 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaEngineDriver<'a, E, O> {
 
     fn copy(&self, process: ProcessId, destination: u64, length: u64) -> Result<(), ErrorCode> {
         self.require_owner(process)?;
+        if self.ownership.cut_off() {
+            return Err(ErrorCode::Off);
+        }
         if self.in_flight.get().is_some() {
             return Err(ErrorCode::Busy);
         }
@@ -119,10 +128,20 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaClient for DmaEngineDriver<'a,
             Ok(()) => 0,
             Err(code) => u64::from(code.as_u32()),
         };
-        // A process that ended meanwhile has no grant to enter: nothing to tell.
-        let _ = self.apps.enter(process, |_, kernel_data| {
-            let _ = kernel_data.schedule_upcall(UPCALL_DONE, [len as u64, status, 0]);
+        // A process that ended meanwhile has no grant to enter: nothing to
+        // tell. A full upcall queue loses the notice: say so, since the app
+        // may be waiting for it.
+        let queued = self.apps.enter(process, |_, kernel_data| {
+            kernel_data
+                .schedule_upcall(UPCALL_DONE, [len as u64, status, 0])
+                .is_ok()
         });
+        if matches!(queued, Ok(false)) {
+            defmt::warn!(
+                "dma-engine: completion upcall to {} dropped (queue full)",
+                process
+            );
+        }
     }
 }
 

@@ -118,11 +118,14 @@ impl FakeEngine {
 }
 
 #[derive(Default)]
-struct Owner(Cell<Option<ProcessId>>);
+struct Owner(Cell<Option<ProcessId>>, Cell<bool>);
 
 impl MasterOwnership for Owner {
     fn owner(&self) -> Option<ProcessId> {
         self.0.get()
+    }
+    fn cut_off(&self) -> bool {
+        self.1.get()
     }
 }
 
@@ -350,4 +353,21 @@ fn stop_cancels_whatever_runs_before_a_master_changes_hands() {
     // The new owner may now use the engine.
     assert_eq!(rig.command(rig.b, 2, 0x2000, 16), success());
     assert_eq!(rig.engine.started.borrow().len(), 2);
+}
+
+#[test]
+fn a_cut_off_master_refuses_work_before_the_engine_is_touched() {
+    let rig = rig();
+    rig.command(rig.a, 1, 0x1000, 0);
+    rig.owner.1.set(true);
+    assert_eq!(rig.command(rig.a, 2, 0x2000, 16), failure(ErrorCode::Off));
+    // Not the owner: still RESERVE first (the owner check comes first).
+    rig.command(rig.b, 1, 0x1000, 0);
+    assert_eq!(
+        rig.command(rig.b, 2, 0x2000, 16),
+        failure(ErrorCode::Reserve)
+    );
+    assert!(rig.engine.started.borrow().is_empty());
+    rig.owner.1.set(false);
+    assert_eq!(rig.command(rig.a, 2, 0x2000, 16), success());
 }

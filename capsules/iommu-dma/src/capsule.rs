@@ -103,6 +103,15 @@ where
             .map(|(_, record)| record.owner)
     }
 
+    /// Whether master `master` is attached to a domain that no longer
+    /// translates (disabled by a fault storm, or broken): its driver should
+    /// refuse work (`OFF`) instead of running transfers the IOMMU blocks.
+    pub fn master_cut_off(&self, master: usize) -> bool {
+        self.domains
+            .holding_master(master)
+            .is_some_and(|(_, record)| record.state != DomainState::Active)
+    }
+
     /// The process record and policy entry of `pid`: `NOSUPPORT` if the
     /// board does not let this app use DMA.
     fn app_of(&self, pid: ProcessId) -> Result<(&'static Process, &AppPolicy), ErrorCode> {

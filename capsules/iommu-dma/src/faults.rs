@@ -106,7 +106,16 @@ where
                 (_, DisableReason::FaultStorm) => DomainState::Disabled,
             }
         });
-        defmt::error!("iommu-dma: domain of {} disabled: {}", record.owner, reason);
+        match reason {
+            // The app's device misbehaved; the kernel is fine.
+            DisableReason::FaultStorm => {
+                defmt::warn!("iommu-dma: domain of {} disabled: {}", record.owner, reason)
+            }
+            // The IOMMU did not complete maintenance: a hardware failure.
+            DisableReason::SyncTimeout => {
+                defmt::error!("iommu-dma: domain of {} disabled: {}", record.owner, reason)
+            }
+        }
         if record.state != DomainState::Quarantined
             && !self.notify(
                 &record,
@@ -123,6 +132,6 @@ where
     }
 
     fn global_faults_suppressed(&self) {
-        defmt::warn!("iommu-dma: global IOMMU faults suppressed (rate limit)");
+        defmt::warn!("iommu-dma: IOMMU fault records lost or suppressed (queue overflow or rate limit)");
     }
 }

@@ -93,7 +93,11 @@ fn a_fault_storm_disables_the_domain_and_is_reported_once() {
     assert!(w.dev_read(ZDMA0, BUF, 4).is_err());
     assert_eq!(w.unmap(a, handle.into()), Err(ErrorCode::Off));
     assert_eq!(w.map_rw(a, 1, BUF + 2 * PAGE, PAGE), Err(ErrorCode::Off));
+    // Its master is cut off: the engine's driver refuses work for it.
+    assert!(w.dma.master_cut_off(M_ZDMA0 as usize));
+    assert!(!w.dma.master_cut_off(M_ZDMA1 as usize));
     w.detach(a, M_ZDMA0).unwrap();
+    assert!(!w.dma.master_cut_off(M_ZDMA0 as usize));
     // The end of the run still frees everything.
     assert_eq!(w.terminate(a), EndOutcome::Terminated);
     assert_eq!(w.free_contexts(), usize::from(BANKS));

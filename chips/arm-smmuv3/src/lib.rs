@@ -13,8 +13,9 @@
 //! - [`Stage1Domain`]: one `io-pgtable` LPAE-64 stage-1 table and its
 //!   ASID, with strict map/unmap through the SMMU's TLB invalidation.
 //! - [`SmmuV3Iommu`]: `kernel::hil::iommu::Iommu` on top of both, with a
-//!   fixed number of domain slots and a fault client fed by
-//!   [`SmmuV3Iommu::service_events`].
+//!   fixed number of domain slots, a fault client fed by
+//!   [`SmmuV3Iommu::service_events`], and a per-domain fault-storm limit
+//!   over windows the board starts.
 //!
 //! Not yet: two-level stream tables, substreams, stage 2, interrupts (the
 //! kernel polls). See `doc/arm-smmuv3.md`.

@@ -29,6 +29,10 @@ impl MasterOwnership for EngineOwner {
     fn owner(&self) -> Option<ProcessId> {
         self.dma.owner_of(EDU_MASTER)
     }
+
+    fn cut_off(&self) -> bool {
+        self.dma.master_cut_off(EDU_MASTER)
+    }
 }
 
 /// Stops the edu's transfer before the edu is detached or its app's
