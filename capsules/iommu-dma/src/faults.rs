@@ -132,6 +132,8 @@ where
     }
 
     fn global_faults_suppressed(&self) {
-        defmt::warn!("iommu-dma: IOMMU fault records lost or suppressed (queue overflow or rate limit)");
+        defmt::warn!(
+            "iommu-dma: IOMMU fault records lost or suppressed (queue overflow or rate limit)"
+        );
     }
 }
