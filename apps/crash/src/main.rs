@@ -28,8 +28,9 @@ libportcullis::main!(main);
 
 fn main() -> u32 {
     println!("crash: reading kernel code at {KERNEL_ADDRESS:#x}; expect a fault");
-    // SAFETY: none; this is the point of the app. The read must fault and
-    // the kernel must end this run.
+    // SAFETY: a deliberate fault, the point of the app: the address is
+    // mapped for EL1 only, so the read traps before it yields a value and
+    // the kernel ends this run; no Rust object is ever read or aliased.
     let stolen = unsafe { core::ptr::read_volatile(KERNEL_ADDRESS as *const u64) };
     println!("crash: ERROR: read kernel code {stolen:#x}; trying a null pointer");
     // SAFETY: as above; the first page is never mapped for a process.
