@@ -144,7 +144,8 @@ impl<R: RegisterIo> SmmuV3<R> {
             + CR1_REG::TABLE_SH.val(INNER_SHAREABLE.into());
         self.io.write32(CR1, attrs.value);
         self.io.write32(CR2, CR2_REG::RECINVSID::SET.value);
-        // Interrupts stay off: the kernel polls (`drain_events`,
+        // Interrupts stay off until the board has somewhere to route them
+        // (`enable_interrupts`); until then it polls (`drain_events`,
         // `global_errors`).
         self.io.write32(IRQ_CTRL, 0);
 
@@ -268,6 +269,17 @@ impl<R: RegisterIo> SmmuV3<R> {
     /// Invalidates every TLB entry of `asid` and waits for completion.
     pub fn invalidate_asid(&mut self, asid: u16) -> Result<(), SmmuError> {
         self.submit(&[Command::TlbiNhAsid { asid }])
+    }
+
+    /// Turns on the event-queue and global-error interrupts (wired lines;
+    /// the MSI configuration registers stay zero) and waits for
+    /// IRQ_CTRLACK to confirm (IHI 0070 §6.3.16, §6.3.17). The interrupts
+    /// report new records and errors; servicing them is still
+    /// `drain_events` and `global_errors`.
+    pub fn enable_interrupts(&mut self) -> Result<(), SmmuError> {
+        let value = IRQ_EVENTQ | IRQ_GERROR;
+        self.io.write32(IRQ_CTRL, value);
+        self.poll(|io| io.read32(IRQ_CTRLACK) == value)
     }
 
     /// Whether an event record is waiting, records were lost, or a global

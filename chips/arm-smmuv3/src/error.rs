@@ -31,7 +31,8 @@ pub enum ProbeError {
 /// Why an operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
 pub enum SmmuError {
-    /// CR0ACK or GBPA did not reflect a write within the poll budget.
+    /// CR0ACK, IRQ_CTRLACK or GBPA did not reflect a write within the poll
+    /// budget.
     AckTimeout,
     /// The command queue did not consume up to a CMD_SYNC within the poll
     /// budget: TLB maintenance did not complete.

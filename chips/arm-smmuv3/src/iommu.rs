@@ -111,6 +111,14 @@ where
         }
     }
 
+    /// Turns on the SMMU's event-queue and global-error interrupts; the
+    /// board routes them to a bottom half that calls `service_events`.
+    /// `FAIL` if the SMMU did not acknowledge.
+    pub fn enable_interrupts(&self) -> Result<(), ErrorCode> {
+        let mut smmu = self.smmu.try_borrow_mut().map_err(|_| ErrorCode::Busy)?;
+        smmu.enable_interrupts().map_err(|_| ErrorCode::Fail)
+    }
+
     /// Whether the event queue holds records or a global error is active
     /// (two register reads): the board's cue to call `service_events`.
     pub fn has_events(&self) -> bool {

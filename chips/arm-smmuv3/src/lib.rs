@@ -17,8 +17,8 @@
 //!   [`SmmuV3Iommu::service_events`], and a per-domain fault-storm limit
 //!   over windows the board starts.
 //!
-//! Not yet: two-level stream tables, substreams, stage 2, interrupts (the
-//! kernel polls). See `doc/arm-smmuv3.md`.
+//! Not yet: two-level stream tables, substreams, stage 2, the PRI queue
+//! and MSIs. See `doc/arm-smmuv3.md`.
 
 #![no_std]
 

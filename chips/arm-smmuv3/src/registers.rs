@@ -29,8 +29,15 @@ pub(crate) const CR2: usize = 0x2c;
 /// SMMU_GBPA: global bypass attribute, what happens with SMMUEN = 0
 /// (§6.3.14).
 pub(crate) const GBPA: usize = 0x44;
-/// SMMU_IRQ_CTRL: interrupt enables (§6.3.16).
+/// SMMU_IRQ_CTRL: interrupt enables (§6.3.16): GERROR_IRQEN bit 0,
+/// PRIQ_IRQEN bit 1, EVENTQ_IRQEN bit 2.
 pub(crate) const IRQ_CTRL: usize = 0x50;
+/// SMMU_IRQ_CTRLACK: which IRQ_CTRL enables took effect (§6.3.17).
+pub(crate) const IRQ_CTRLACK: usize = 0x54;
+/// IRQ_CTRL.GERROR_IRQEN.
+pub(crate) const IRQ_GERROR: u32 = 1 << 0;
+/// IRQ_CTRL.EVENTQ_IRQEN.
+pub(crate) const IRQ_EVENTQ: u32 = 1 << 2;
 /// SMMU_GERROR: global errors, active where it differs from GERRORN
 /// (§6.3.18).
 pub(crate) const GERROR: usize = 0x60;

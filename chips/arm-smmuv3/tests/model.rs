@@ -193,3 +193,21 @@ fn probe_refuses_misaligned_or_oversized_memory() {
         Some(ProbeError::BadMemory)
     );
 }
+
+#[test]
+fn interrupts_are_off_after_reset_and_enabled_only_when_acknowledged() {
+    let model = Model::default();
+    let (mut smmu, _memory) = smmu(&model);
+    smmu.reset().unwrap();
+    assert_eq!(model.reg(0x50), 0, "IRQ_CTRL: the kernel polls until told");
+    smmu.enable_interrupts().unwrap();
+    // EVENTQ_IRQEN | GERROR_IRQEN, acknowledged.
+    assert_eq!(model.reg(0x50), 0b101);
+    assert_eq!(model.reg(0x54), 0b101);
+
+    let stuck = Model::default();
+    let (mut smmu, _memory) = common::smmu(&stuck);
+    smmu.reset().unwrap();
+    stuck.0.borrow_mut().irq_ack_stuck = true;
+    assert_eq!(smmu.enable_interrupts(), Err(SmmuError::AckTimeout));
+}

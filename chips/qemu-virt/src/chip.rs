@@ -13,16 +13,16 @@
 //! (level-sensitive) interrupt before it is ever acknowledged.
 //!
 //! Boards add devices of their own: a device with an interrupt line is
-//! registered with [`QemuVirt::route_interrupt`] and its bottom half runs
-//! when that interrupt is acknowledged; a device whose events are better
-//! polled (the SMMUv3 event queue, whose QEMU interrupt is a pulse) is
-//! registered with [`QemuVirt::poll_device`] and serviced on every pass on
-//! which it reports work, within the same per-pass bound.
+//! registered with [`QemuVirt::route_interrupt`] (level- or
+//! edge-triggered) and its bottom half runs when that interrupt is
+//! acknowledged; a device without a usable line is registered with
+//! [`QemuVirt::poll_device`] and serviced on every pass on which it reports
+//! work, within the same per-pass bound.
 
 use core::cell::{Cell, RefCell};
 
 use aarch64::timer::VirtualAlarm;
-use arm_gic::IntId;
+use arm_gic::{IntId, Trigger};
 use kernel::ErrorCode;
 use kernel::hil::uart::ReceiveClient;
 use kernel::platform::Chip;
@@ -92,13 +92,14 @@ impl<'a> QemuVirt<'a> {
         }
     }
 
-    /// Enables `intid` (level-sensitive) and runs `device`'s bottom half
+    /// Enables `intid` with `trigger` and runs `device`'s bottom half
     /// whenever it is pending. `NOMEM` when [`MAX_DEVICE_INTERRUPTS`] are
     /// routed already, `ALREADY` for an interrupt routed before, `FAIL` if
     /// the GIC refuses it.
     pub fn route_interrupt(
         &self,
         intid: IntId,
+        trigger: Trigger,
         device: &'a dyn InterruptService,
     ) -> Result<(), ErrorCode> {
         if self.service_of(intid).is_some() {
@@ -110,7 +111,8 @@ impl<'a> QemuVirt<'a> {
             .find(|slot| slot.get().is_none())
             .ok_or(ErrorCode::NoMem)?;
         let mut gic = self.gic.try_borrow_mut().map_err(|_| ErrorCode::Busy)?;
-        gic.enable(intid).map_err(|_| ErrorCode::Fail)?;
+        gic.enable_with(intid, trigger)
+            .map_err(|_| ErrorCode::Fail)?;
         free.set(Some((intid, device)));
         Ok(())
     }

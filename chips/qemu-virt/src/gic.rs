@@ -33,6 +33,15 @@ pub const EL1_PHYSICAL_TIMER: IntId = IntId::ppi(14);
 /// device tree's `timer` node).
 pub const EL1_VIRTUAL_TIMER: IntId = IntId::ppi(11);
 
+/// The SMMUv3's event-queue interrupt: SPI 74, the first of its four
+/// wired lines (`eventq`, `priq`, `cmdq-sync`, `gerror`: the `smmuv3`
+/// node's `interrupt-names` in QEMU's device tree), edge-rising: QEMU
+/// pulses it for every record written.
+pub const SMMUV3_EVENTQ: IntId = IntId::spi(74);
+
+/// The SMMUv3's global-error interrupt: SPI 77, edge-rising.
+pub const SMMUV3_GERROR: IntId = IntId::spi(77);
+
 /// INTID of UART0 (SPI 1; `interrupts = <GIC_SPI 1 ...>` in the device
 /// tree's `pl011@9000000` node).
 pub const UART0: IntId = IntId::spi(1);
@@ -82,10 +91,17 @@ impl InterruptController {
 
     /// Enables `intid` (level-triggered, kernel priority) on the boot CPU.
     pub fn enable(&mut self, intid: IntId) -> Result<(), GicInitError> {
+        self.enable_with(intid, Trigger::Level)
+    }
+
+    /// Enables `intid` with `trigger` (kernel priority) on the boot CPU. A
+    /// device that pulses its line needs `Trigger::Edge`, or the pulse is
+    /// gone before the GIC samples it as pending.
+    pub fn enable_with(&mut self, intid: IntId, trigger: Trigger) -> Result<(), GicInitError> {
         let cpu = intid.is_private().then_some(0);
         self.gic
             .set_interrupt_priority(intid, cpu, KERNEL_PRIORITY)
-            .and_then(|()| self.gic.set_trigger(intid, cpu, Trigger::Level))
+            .and_then(|()| self.gic.set_trigger(intid, cpu, trigger))
             .and_then(|()| self.gic.enable_interrupt(intid, cpu, true))
             .map_err(|_| GicInitError::InvalidInterrupt)
     }

@@ -8,7 +8,7 @@
 //!
 //! [`build`] brings the hardware up once, declares the board's DMA policy
 //! (one master, `edu`, and the apps that may use it), wires the capsules to
-//! each other, to the chip (edu interrupt, SMMU event polling) and to the
+//! each other, to the chip (edu and SMMU interrupts) and to the
 //! kernel's lifecycle hooks — the engine's hook first, so a transfer is
 //! stopped before its domain is torn down — and returns the two system-call
 //! drivers. Without the hardware (a machine started without `edu` or
@@ -19,6 +19,7 @@ pub(crate) mod hardware;
 mod services;
 pub(crate) mod tables;
 
+use arm_gic::Trigger;
 use arm_smmuv3::{Mmio, SmmuV3Iommu};
 use capsules_dma_engine::DmaEngineDriver;
 use capsules_iommu_dma::{AppPolicy, DmaMaster, IommuDma, Policy, Quota};
@@ -30,6 +31,7 @@ use kernel::hil::iommu::{
 use kernel::{Kernel, driver_number, static_init};
 use qemu_virt::chip::QemuVirt;
 use qemu_virt::edu::{Edu, EduMmio};
+use qemu_virt::gic::{SMMUV3_EVENTQ, SMMUV3_GERROR};
 
 use hardware::{DmaHardware, EDU_ADDRESS_BITS};
 use services::{EngineOwner, EngineQuiesce, SmmuEvents};
@@ -164,7 +166,7 @@ pub(crate) fn build(
 
     // Completions arrive by interrupt: the kernel sleeps in WFI between
     // them, so without the line nothing would advance a copy.
-    match edu_interrupt.map(|intid| (intid, chip.route_interrupt(intid, edu))) {
+    match edu_interrupt.map(|intid| (intid, chip.route_interrupt(intid, Trigger::Level, edu))) {
         Some((intid, Ok(()))) => {
             edu.enable_completion_interrupt();
             defmt::info!("DMA: edu completions on INTID {=u32}", intid.raw_value());
@@ -174,8 +176,23 @@ pub(crate) fn build(
             return None;
         }
     }
+    // SMMU events by interrupt; if the lines cannot be had, by polling on
+    // every pass of the kernel loop (three register reads).
     let events = static_init!(SmmuEvents, SmmuEvents::new(smmu));
-    chip.poll_device(events);
+    let by_interrupt = chip
+        .route_interrupt(SMMUV3_EVENTQ, Trigger::Edge, events)
+        .and_then(|()| chip.route_interrupt(SMMUV3_GERROR, Trigger::Edge, events))
+        .and_then(|()| smmu.enable_interrupts());
+    if by_interrupt.is_ok() {
+        defmt::info!(
+            "DMA: SMMU events on INTID {=u32}, global errors on INTID {=u32}",
+            SMMUV3_EVENTQ.raw_value(),
+            SMMUV3_GERROR.raw_value()
+        );
+    } else {
+        defmt::warn!("SMMU interrupts unavailable: polling its event queue");
+        chip.poll_device(events);
+    }
 
     defmt::info!(
         "DMA: edu (stream {=u32:#x}, {=u8}-bit device addresses) behind the SMMUv3; {=usize} app(s) may use it",

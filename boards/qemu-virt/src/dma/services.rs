@@ -13,7 +13,7 @@ use capsules_iommu_dma::Quiesce;
 use core::cell::Cell;
 use kernel::ErrorCode;
 use kernel::process::ProcessId;
-use qemu_virt::chip::PolledService;
+use qemu_virt::chip::{InterruptService, PolledService};
 
 use super::{EDU_MASTER, EngineDriver, IommuDmaDriver, Smmu};
 
@@ -51,10 +51,9 @@ impl Quiesce for EngineQuiesce {
     }
 }
 
-/// The SMMU's event queue, polled by the kernel loop (QEMU pulses the
-/// SMMUv3 event interrupt, which a level-configured GIC line would miss;
-/// a poll costs two register reads per pass), with the fault-rate window
-/// restarted every [`FAULT_WINDOW_US`].
+/// The SMMU's event queue and global errors, serviced from their
+/// interrupts (or, if those cannot be routed, polled by the kernel loop),
+/// with the fault-rate window restarted every [`FAULT_WINDOW_US`].
 pub(crate) struct SmmuEvents {
     pub(crate) smmu: &'static Smmu,
     window_start: Cell<u64>,
@@ -66,6 +65,12 @@ impl SmmuEvents {
             smmu,
             window_start: Cell::new(PhysicalTimer.now()),
         }
+    }
+}
+
+impl InterruptService for SmmuEvents {
+    fn service_interrupt(&self) {
+        self.service();
     }
 }
 

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 // Copyright Portcullis Contributors 2026.
 
-//! A small register model of an SMMUv3 for host tests: CR0ACK follows CR0,
+//! A small register model of an SMMUv3 for host tests: CR0ACK follows CR0
+//! and IRQ_CTRLACK follows IRQ_CTRL (unless told not to),
 //! GBPA updates complete at once, the command queue is consumed on every
 //! CMDQ_PROD write (commands are recorded), and failure modes can be
 //! injected (a queue that never consumes, an illegal-command error). Host
@@ -28,6 +29,8 @@ pub struct State {
     pub stall: bool,
     /// Reject the next command with this CMDQ_CONS.ERR code.
     pub reject: Option<u32>,
+    /// Never acknowledge IRQ_CTRL writes.
+    pub irq_ack_stuck: bool,
 }
 
 #[derive(Default)]
@@ -98,6 +101,9 @@ impl RegisterIo for &Model {
             0x20 => {
                 self.0.borrow_mut().regs.insert(0x24, value.into());
                 self.consume();
+            }
+            0x50 if !self.0.borrow().irq_ack_stuck => {
+                self.0.borrow_mut().regs.insert(0x54, value.into());
             }
             0x98 => self.consume(),
             0x64 => self.consume(),
