@@ -4,7 +4,9 @@
 
 //! Phase 2: hostile DMA engine requests, with master 0 attached to this
 //! app's domain and two pages mapped; then detach with a copy in flight
-//! (which cancels it), detach twice, and a copy after detach.
+//! (which cancels it), detach twice, and a copy and a fill after detach.
+//! The `edu` cannot fill: a fill by the owner answers `NOSUPPORT` and
+//! changes nothing.
 
 use libportcullis::check::Checks;
 use libportcullis::dma::buffer::{DmaBuffer, PAGE, Pattern};
@@ -50,6 +52,19 @@ pub(crate) fn run(checks: &Checks, events: &'static DmaEvents) -> Result<(), Err
     // Copies that go through stay within the one-page buffers.
     let len = u64::from(max).min(PAGE as u64);
 
+    checks.refused(
+        "fill on an engine that cannot fill (NOSUPPORT)",
+        dma::start_fill(to, PAGE as u32, 0xee),
+        ErrorCode::NoSupport,
+    );
+    checks.check(
+        "the refused fill changed nothing",
+        if DESTINATION.holds(DESTINATION_BYTES) {
+            Ok(())
+        } else {
+            Err(format_args!("the destination page changed"))
+        },
+    );
     refused_copies(checks, events, from, to, u64::from(max), bits)?;
     one_at_a_time(checks, events, from, to, len)?;
     cancelling(checks, events, from, to, len)?;
@@ -70,6 +85,11 @@ pub(crate) fn run(checks: &Checks, events: &'static DmaEvents) -> Result<(), Err
     checks.refused(
         "copy after detach (RESERVE)",
         dma::start(to, 16),
+        ErrorCode::Reserve,
+    );
+    checks.refused(
+        "fill after detach (RESERVE)",
+        dma::start_fill(to, 16, 0xee),
         ErrorCode::Reserve,
     );
     dma::unmap(source.handle)?;

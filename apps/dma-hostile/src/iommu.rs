@@ -111,7 +111,7 @@ fn basics(checks: &Checks) {
     }
     checks.refused(
         "unknown dma-engine command (NOSUPPORT)",
-        Command::new(DMA_ENGINE, 5).call(),
+        Command::new(DMA_ENGINE, 6).call(),
         ErrorCode::NoSupport,
     );
     checks.equals("info created no domain", info(info_field::DOMAIN_STATE), 0);

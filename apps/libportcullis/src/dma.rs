@@ -184,6 +184,15 @@ pub fn start(destination: u64, len: u64) -> Result<(), ErrorCode> {
         .call_success()
 }
 
+/// Engine command 5: starts writing `value` to the `len` bytes at device
+/// address `destination` (length and byte packed into one argument); the
+/// done upcall follows. `NOSUPPORT` on engines that cannot fill.
+pub fn start_fill(destination: u64, len: u32, value: u8) -> Result<(), ErrorCode> {
+    Command::new(DMA_ENGINE, 5)
+        .args(destination, u64::from(len) | u64::from(value) << 32)
+        .call_success()
+}
+
 /// Engine command 3: cancels this process's transfer in flight and waits
 /// until the engine is idle (`ALREADY` if none is in flight).
 pub fn cancel() -> Result<(), ErrorCode> {
@@ -203,6 +212,19 @@ mod tests {
     use super::*;
     use crate::abi::class;
     use crate::raw::fake;
+
+    #[test]
+    fn fill_packs_length_and_byte_into_one_argument() {
+        fake::install(|_, a| match (a[0], a[1], a[2], a[3]) {
+            (d, 5, 0x9000_0000, 0xab_0000_1000) if d == u64::from(DMA_ENGINE) => [128, 0, 0, 0],
+            _ => [0, ErrorCode::NoSupport as u64, 0, 0],
+        });
+        assert_eq!(start_fill(0x9000_0000, 0x1000, 0xab), Ok(()));
+        assert_eq!(
+            start_fill(0x9000_0000, 0x1000, 0xac),
+            Err(ErrorCode::NoSupport)
+        );
+    }
 
     #[test]
     fn map_returns_handle_and_device_address() {

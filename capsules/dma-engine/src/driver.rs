@@ -111,6 +111,26 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaEngineDriver<'a, E, O> {
         Ok(())
     }
 
+    /// Command 5: `arg1` packs the length (bits 31:0) and the byte
+    /// (bits 39:32); anything above must be zero.
+    fn fill(&self, process: ProcessId, destination: u64, packed: u64) -> Result<(), ErrorCode> {
+        self.require_owner(process)?;
+        if self.ownership.cut_off() {
+            return Err(ErrorCode::Off);
+        }
+        if self.in_flight.get().is_some() {
+            return Err(ErrorCode::Busy);
+        }
+        if packed >> 40 != 0 {
+            return Err(ErrorCode::Inval);
+        }
+        let length = usize::try_from(packed & 0xffff_ffff).map_err(|_| ErrorCode::Size)?;
+        let value = (packed >> 32) as u8;
+        self.engine.fill(destination, length, value)?;
+        self.in_flight.set(Some(process));
+        Ok(())
+    }
+
     fn cancel(&self, process: ProcessId) -> Result<(), ErrorCode> {
         if self.in_flight.get() != Some(process) {
             return Err(ErrorCode::Already);
@@ -175,6 +195,7 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> SyscallDriver for DmaEngineDriver
             1 => self.set_source(process, arg0),
             2 => self.copy(process, arg0, arg1),
             3 => self.cancel(process),
+            5 => self.fill(process, arg0, arg1),
             4 => {
                 let max = u32::try_from(self.engine.max_transfer()).unwrap_or(u32::MAX);
                 return CommandReturn::success_u32_u32(

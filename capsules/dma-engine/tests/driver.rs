@@ -79,6 +79,8 @@ struct FakeEngine {
     refuse: Cell<Option<ErrorCode>>,
     cancel_fails: Cell<bool>,
     cancels: Cell<u32>,
+    can_fill: Cell<bool>,
+    fills: RefCell<Vec<(u64, usize, u8)>>,
 }
 
 impl DmaEngine<'static> for FakeEngine {
@@ -96,6 +98,16 @@ impl DmaEngine<'static> for FakeEngine {
             return Err(code);
         }
         self.started.borrow_mut().push((src, dst, len));
+        Ok(())
+    }
+    fn fill(&self, dst: u64, len: usize, value: u8) -> Result<(), ErrorCode> {
+        if !self.can_fill.get() {
+            return Err(ErrorCode::NoSupport);
+        }
+        if let Some(code) = self.refuse.get() {
+            return Err(code);
+        }
+        self.fills.borrow_mut().push((dst, len, value));
         Ok(())
     }
     fn cancel(&self) -> Result<(), ErrorCode> {
@@ -370,4 +382,40 @@ fn a_cut_off_master_refuses_work_before_the_engine_is_touched() {
     assert!(rig.engine.started.borrow().is_empty());
     rig.owner.1.set(false);
     assert_eq!(rig.command(rig.a, 2, 0x2000, 16), success());
+}
+
+#[test]
+fn fill_unpacks_length_and_byte_and_completes_like_a_copy() {
+    let rig = rig();
+    rig.subscribe(rig.a);
+    // An engine without a fill says so; nothing starts.
+    assert_eq!(
+        rig.command(rig.a, 5, 0x9000_0000, 4096 | 0xab << 32),
+        failure(ErrorCode::NoSupport)
+    );
+    rig.engine.can_fill.set(true);
+    // Only the owner; bits above the byte are refused.
+    assert_eq!(
+        rig.command(rig.b, 5, 0x9000_0000, 16),
+        failure(ErrorCode::Reserve)
+    );
+    assert_eq!(
+        rig.command(rig.a, 5, 0x9000_0000, 1 << 40 | 16),
+        failure(ErrorCode::Inval)
+    );
+    assert!(rig.engine.fills.borrow().is_empty());
+    assert_eq!(
+        rig.command(rig.a, 5, 0x9000_0000, 4096 | 0xab << 32),
+        success()
+    );
+    assert_eq!(*rig.engine.fills.borrow(), [(0x9000_0000, 4096, 0xab)]);
+    // One transfer at a time, fill or copy.
+    rig.command(rig.a, 1, 0x1000, 0);
+    assert_eq!(rig.command(rig.a, 2, 0x2000, 16), failure(ErrorCode::Busy));
+    assert_eq!(rig.command(rig.a, 5, 0x2000, 16), failure(ErrorCode::Busy));
+    rig.engine.complete(4096, Ok(()));
+    assert_eq!(rig.upcall(rig.a), Some([4096, 0, 0, 0xa5]));
+    // The engine's own refusal comes back unchanged.
+    rig.engine.refuse.set(Some(ErrorCode::Size));
+    assert_eq!(rig.command(rig.a, 5, 0x2000, 0), failure(ErrorCode::Size));
 }

@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 // Copyright Portcullis Contributors 2026.
 
-//! DMA engine hardware interface: copy between device addresses, completion
-//! by callback, cancellation for quiesce, and the master's address width.
+//! DMA engine hardware interface: copy between device addresses, fill of a
+//! device-address range with a byte (for engines that can), completion by
+//! callback, cancellation for quiesce, and the master's address width.
 //!
 //! Addresses here are *device addresses*: what the engine puts on the bus,
 //! which an IOMMU in front of it translates (an IOVA in the domain the
@@ -22,6 +23,7 @@
 //! | code | meaning |
 //! | --- | --- |
 //! | `BUSY` | a transfer is in flight |
+//! | `NOSUPPORT` | (fill) the engine cannot fill |
 //! | `SIZE` | zero length, or longer than one request of this engine may be |
 //! | `INVAL` | an address range outside what the engine can reach (above its DMA address width, or outside a device-side window), or one that wraps |
 //! | `OFF` | the engine is not enabled (not found, not initialised) |
@@ -57,6 +59,15 @@ pub trait DmaEngine<'a> {
     /// Validates everything first (see the error table in the module docs);
     /// on `Err` the device was not touched and no callback follows.
     fn copy(&self, src: u64, dst: u64, len: usize) -> Result<(), ErrorCode>;
+
+    /// Starts writing `value` to the `len` bytes at device address `dst`
+    /// (a memset by the device, e.g. ZynqMP ZDMA's write-only mode).
+    /// Validated like [`copy`](DmaEngine::copy); completion the same way.
+    /// Engines without a fill answer `NOSUPPORT`, the default.
+    fn fill(&self, dst: u64, len: usize, value: u8) -> Result<(), ErrorCode> {
+        let _ = (dst, len, value);
+        Err(ErrorCode::NoSupport)
+    }
 
     /// Stops the transfer in flight, if any, and waits (bounded) until the
     /// engine issues no more memory accesses: after `Ok` the caller may
