@@ -10,7 +10,7 @@
 //!   upcall, and the throughput that gives;
 //! * the translation-table pages the app's domain holds once it maps.
 //!
-//! Run under QEMU with `-icount shift=0` (`make bench`), where the clock
+//! Run under QEMU with `-icount shift=0,sleep=off` (`make bench`), where the clock
 //! advances with executed instructions and the figures are reproducible.
 //! It first sleeps until the bundle's other benchmark has finished, so no
 //! figure includes another process's timeslices. The copy figures are
@@ -39,7 +39,7 @@ const COPIES: u64 = 4;
 /// RAM -> buffer and one buffer -> RAM transfer.
 const COPY_LEN: u64 = 4095;
 /// How long `syscall-bench`, flashed before this app, needs (about 25 ms
-/// under `-icount shift=0`), with a wide margin.
+/// under `-icount shift=0,sleep=off`), with a wide margin.
 const LET_OTHERS_FINISH_MS: u32 = 200;
 /// The board's DMA master (the edu, policy index 0).
 const MASTER: u32 = 0;

@@ -6,7 +6,7 @@
 //!
 //! Reads the alarm clock (the generic timer) around many back-to-back calls
 //! and prints the cost per call in ticks. Run under QEMU with
-//! `-icount shift=0` (`make bench`), where the clock advances with executed
+//! `-icount shift=0,sleep=off` (`make bench`), where the clock advances with executed
 //! instructions, the figures are reproducible; elsewhere they are indicative.
 //! Each figure includes the loop's own few instructions.
 

@@ -14,7 +14,7 @@
 //! SBSA-style platforms and QEMU `virt`).
 //!
 //! The kernel uses it for scheduler timeslices and for log timestamps; under
-//! QEMU's `-icount shift=0` the count advances with executed instructions,
+//! QEMU's `-icount shift=0,sleep=off` the count advances with executed instructions,
 //! which makes in-guest measurements reproducible.
 
 /// Converts a duration in microseconds to counter ticks at `frequency` Hz,

@@ -47,7 +47,7 @@ pub(crate) fn exit_after_unexpected_exception() -> ! {
 }
 
 // Log timestamps in microseconds since reset, from the generic timer's
-// physical count (under `-icount shift=0` it counts instructions).
+// physical count (under `-icount shift=0,sleep=off` it counts instructions).
 defmt::timestamp!("{=u64:us}", {
     let frequency = CNTFRQ_EL0.get().max(1);
     let ticks = CNTPCT_EL0.get();

@@ -96,8 +96,10 @@ pub(crate) fn find(name: &str) -> Result<&'static Board, UnknownBoard> {
 /// Run-time choices that change the emulator command line.
 #[derive(Debug, Default)]
 pub(crate) struct QemuOptions {
-    /// Add `-icount shift=0`: one instruction per virtual nanosecond, so the
-    /// guest's counter is deterministic.
+    /// Add `-icount shift=0,sleep=off`: one instruction per virtual
+    /// nanosecond, and an idle guest's clock jumps to the next timer
+    /// deadline instead of following the host's, so the guest's counter is
+    /// deterministic even across waits for a device.
     pub(crate) icount: bool,
     /// Appended last, so they can add devices or override earlier choices.
     pub(crate) extra_args: Vec<String>,
@@ -117,7 +119,7 @@ impl QemuMachine {
     pub(crate) fn invocation(&self, kernel: &Path, options: &QemuOptions) -> QemuInvocation {
         let mut args: Vec<OsString> = self.args.iter().map(OsString::from).collect();
         if options.icount {
-            args.extend(["-icount", "shift=0"].map(OsString::from));
+            args.extend(["-icount", "shift=0,sleep=off"].map(OsString::from));
         }
         args.push("-kernel".into());
         args.push(kernel.into());
@@ -222,7 +224,7 @@ mod tests {
             .invocation(Path::new("k.elf"), &options);
         assert_eq!(
             args_of(&invocation),
-            expected(&["-icount", "shift=0", "-kernel", "k.elf"])
+            expected(&["-icount", "shift=0,sleep=off", "-kernel", "k.elf"])
         );
     }
 
@@ -240,7 +242,7 @@ mod tests {
             args_of(&invocation),
             expected(&[
                 "-icount",
-                "shift=0",
+                "shift=0,sleep=off",
                 "-kernel",
                 "k.elf",
                 "-d",

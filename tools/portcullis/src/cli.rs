@@ -54,8 +54,8 @@ pub(crate) struct RunArgs {
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) timeout: u64,
 
-    /// Make the guest clock count instructions (`-icount shift=0`) for
-    /// reproducible in-guest measurements.
+    /// Make the guest clock count instructions (`-icount
+    /// shift=0,sleep=off`) for reproducible in-guest measurements.
     #[arg(long)]
     pub(crate) icount: bool,
 

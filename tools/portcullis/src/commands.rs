@@ -458,7 +458,7 @@ mod tests {
             return;
         };
         assert_eq!(result.code, 0, "{}", result.diagnostics);
-        assert!(result.diagnostics.contains("-icount shift=0"));
+        assert!(result.diagnostics.contains("-icount shift=0,sleep=off"));
     }
 
     #[test]

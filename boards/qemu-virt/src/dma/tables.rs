@@ -73,16 +73,22 @@ fn take_page() -> Option<TablePage> {
     })
 }
 
-/// Returns a page taken by [`take_page`]; anything else is ignored.
-fn give_back(page: &TablePage) {
+/// Returns a page taken by [`take_page`]; `false` (and nothing changes)
+/// for anything else.
+fn give_back(page: &TablePage) -> bool {
+    use core::sync::atomic::Ordering::Relaxed;
     let base = POOL.0.get() as usize;
     let offset = (page.virt.as_ptr() as usize).wrapping_sub(base);
-    if offset.is_multiple_of(PAGE) && offset / PAGE < POOL_PAGES {
-        USED.fetch_and(
-            !(1 << (offset / PAGE)),
-            core::sync::atomic::Ordering::Relaxed,
-        );
+    let index = offset / PAGE;
+    let bit = u32::try_from(index)
+        .ok()
+        .and_then(|index| 1u32.checked_shl(index))
+        .unwrap_or(0);
+    if !offset.is_multiple_of(PAGE) || index >= POOL_PAGES || USED.load(Relaxed) & bit == 0 {
+        return false;
     }
+    USED.fetch_and(!bit, Relaxed);
+    true
 }
 
 /// A domain's table allocator: at most `budget` pages from the pool.
@@ -116,8 +122,12 @@ unsafe impl PageAllocator for DomainTables {
     }
 
     unsafe fn free(&mut self, page: TablePage, _size: usize) {
-        give_back(&page);
-        self.in_use.set(self.in_use.get().saturating_sub(1));
+        // Only a page this pool handed out counts against the budget.
+        if give_back(&page) {
+            self.in_use.set(self.in_use.get().saturating_sub(1));
+        } else {
+            defmt::error!("IOMMU table pool: freeing a page it never handed out");
+        }
     }
 
     fn phys_to_virt(&self, phys: u64) -> NonNull<u8> {

@@ -346,7 +346,7 @@ pub(super) fn fp_use_traps(_: &mut Env) -> Result<(), &'static str> {
 const SWITCH_ROUNDS: u64 = 2000;
 
 /// Reports (never asserts: figures are for `make bench`, which runs this
-/// image under `-icount shift=0`) the cost of an EL0 trap round trip in one
+/// image under `-icount shift=0,sleep=off`) the cost of an EL0 trap round trip in one
 /// address space, and of alternating between two processes, each switch
 /// changing `TTBR0_EL1` and the ASID.
 pub(super) fn switch_costs(_: &mut Env) -> Result<(), &'static str> {
