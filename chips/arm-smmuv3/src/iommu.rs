@@ -147,10 +147,14 @@ where
         if slot.faults <= self.fault_limit.get() {
             return Accounting::Deliver;
         }
-        slot.disabled = true;
+        // Disabled only together with its streams' STEs: `detach` and
+        // `domain_free` skip the hardware for a disabled domain. (The SMMU
+        // is never borrowed here, `service_events` released it; if it were,
+        // the next fault would try again.)
         let Ok(mut smmu) = self.smmu.try_borrow_mut() else {
-            return Accounting::Disable(DisableReason::FaultStorm);
+            return Accounting::Deliver;
         };
+        slot.disabled = true;
         let asid = slot.domain.asid();
         for sid in slot.streams.iter().flatten() {
             if smmu.detach(*sid, asid).is_err() {

@@ -155,15 +155,6 @@ pub(crate) fn build(
     let quiesce = static_init!(EngineQuiesce, EngineQuiesce { engine });
     iommu_dma.set_quiesce(quiesce);
 
-    // The engine's hook stops a transfer before the IOMMU's tears down the
-    // domain it runs in.
-    if !kernel.register_lifecycle_hook(engine, cap)
-        || !kernel.register_lifecycle_hook(iommu_dma, cap)
-    {
-        defmt::error!("no lifecycle hook slots left for DMA");
-        return None;
-    }
-
     // Completions arrive by interrupt: the kernel sleeps in WFI between
     // them, so without the line nothing would advance a copy.
     match edu_interrupt.map(|intid| (intid, chip.route_interrupt(intid, Trigger::Level, edu))) {
@@ -192,6 +183,16 @@ pub(crate) fn build(
     } else {
         defmt::warn!("SMMU interrupts unavailable: polling its event queue");
         chip.poll_device(events);
+    }
+
+    // Last, so a board that cannot offer DMA leaves no hooks behind: the
+    // engine's hook stops a transfer before the IOMMU's tears down the
+    // domain it runs in.
+    if !kernel.register_lifecycle_hook(engine, cap)
+        || !kernel.register_lifecycle_hook(iommu_dma, cap)
+    {
+        defmt::error!("no lifecycle hook slots left for DMA");
+        return None;
     }
 
     defmt::info!(
