@@ -65,11 +65,7 @@ const DESTINATION_BYTES: Pattern = Pattern(0xA5);
 libportcullis::main!(main);
 
 fn main() -> u32 {
-    let checks = Checks::new("dma-attacker");
-    if let Err(code) = run(&checks) {
-        checks.fail("setup", format_args!("a system call failed: {code}"));
-    }
-    checks.finish()
+    Checks::run("dma-attacker", run)
 }
 
 fn run(checks: &Checks) -> Result<(), ErrorCode> {

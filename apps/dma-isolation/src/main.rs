@@ -66,11 +66,7 @@ const UNMAPPED_LATER_BYTES: Pattern = Pattern(0x55);
 libportcullis::main!(main);
 
 fn main() -> u32 {
-    let checks = Checks::new("dma-isolation");
-    if let Err(code) = run(&checks) {
-        checks.fail("setup", format_args!("a system call failed: {code}"));
-    }
-    checks.finish()
+    Checks::run("dma-isolation", run)
 }
 
 /// Follows the domain's fault counter (info field 7): every blocked write

@@ -58,7 +58,7 @@ fn main() -> u32 {
     let in_flight = match run(&checks) {
         Ok(in_flight) => in_flight,
         Err(code) => {
-            checks.fail("setup", format_args!("a system call failed: {code}"));
+            checks.setup_failed(code);
             false
         }
     };

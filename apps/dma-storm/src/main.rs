@@ -59,11 +59,7 @@ const NOWHERE_BYTES: Pattern = Pattern(0x66);
 libportcullis::main!(main);
 
 fn main() -> u32 {
-    let checks = Checks::new("dma-storm");
-    if let Err(code) = run(&checks) {
-        checks.fail("setup", format_args!("a system call failed: {code}"));
-    }
-    checks.finish()
+    Checks::run("dma-storm", run)
 }
 
 fn run(checks: &Checks) -> Result<(), ErrorCode> {

@@ -53,11 +53,7 @@ static EVENTS: DmaEvents = DmaEvents::new();
 libportcullis::main!(main);
 
 fn main() -> u32 {
-    let checks = Checks::new("dma-victim");
-    if let Err(code) = run(&checks) {
-        checks.fail("setup", format_args!("a system call failed: {code}"));
-    }
-    checks.finish()
+    Checks::run("dma-victim", run)
 }
 
 fn run(checks: &Checks) -> Result<(), ErrorCode> {

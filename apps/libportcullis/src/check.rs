@@ -39,6 +39,23 @@ impl Checks {
         }
     }
 
+    /// Runs a test app's checks: `body` reports them on a fresh tally; a
+    /// system call it needed and could not make (its `Err`) fails the
+    /// check `setup`. Returns the app's completion code ([`Checks::finish`]).
+    pub fn run(app: &'static str, body: impl FnOnce(&Checks) -> Result<(), ErrorCode>) -> u32 {
+        let checks = Self::new(app);
+        if let Err(code) = body(&checks) {
+            checks.setup_failed(code);
+        }
+        checks.finish()
+    }
+
+    /// Fails the check `setup`: a system call the app needed to go on
+    /// answered `code`.
+    pub fn setup_failed(&self, code: ErrorCode) {
+        self.fail("setup", format_args!("a system call failed: {code}"));
+    }
+
     /// Records and prints a passed check.
     pub fn pass(&self, check: &str) {
         self.passed.set(self.passed.get() + 1);
@@ -267,6 +284,34 @@ mod tests {
         assert_eq!(
             format!("{}", accepted.unwrap_err()),
             "wanted INVAL, answered success 7"
+        );
+    }
+
+    #[test]
+    fn run_tallies_and_a_setup_error_fails() {
+        // Console writes fail (there is no console): reporting must not
+        // depend on them.
+        crate::raw::fake::install(|_, _| [0, ErrorCode::NoSupport as u64, 0, 0]);
+        assert_eq!(
+            Checks::run("x", |c| {
+                c.pass("a");
+                Ok(())
+            }),
+            0
+        );
+        assert_eq!(
+            Checks::run("x", |c| {
+                c.pass("a");
+                Err(ErrorCode::Busy)
+            }),
+            CHECKS_FAILED
+        );
+        assert_eq!(
+            Checks::run("x", |c| {
+                c.check("b", Err("no"));
+                Ok(())
+            }),
+            CHECKS_FAILED
         );
     }
 

@@ -213,6 +213,20 @@ pub struct Transfer {
     pub len: u64,
 }
 
+impl Transfer {
+    /// Runs the copy with the usual timeout and settling time.
+    fn run(&self, events: &'static DmaEvents) -> Result<Attempt, ErrorCode> {
+        attempt(
+            events,
+            self.source,
+            self.destination,
+            self.len,
+            COPY_TIMEOUT_MS,
+            SETTLE_MS,
+        )
+    }
+}
+
 /// Runs `copy`, which the IOMMU must stop, and reports it as check
 /// `name`: the fault upcalls must match `expected`, and `changed()` (the
 /// first byte of the caller's memory that shows the transfer got through)
@@ -225,14 +239,7 @@ pub fn check_blocked(
     expected: &ExpectedFault,
     changed: impl Fn() -> Option<(usize, u8)>,
 ) -> bool {
-    match attempt(
-        events,
-        copy.source,
-        copy.destination,
-        copy.len,
-        COPY_TIMEOUT_MS,
-        SETTLE_MS,
-    ) {
+    match copy.run(events) {
         Ok(attempt) => {
             let verdict = attempt.judge_blocked(expected, changed());
             if verdict.is_ok() && attempt.ending == Ending::DoneLost {
@@ -259,14 +266,7 @@ pub fn check_clean(
     copy: Transfer,
     wrong: impl Fn() -> Option<(usize, u8)>,
 ) -> bool {
-    match attempt(
-        events,
-        copy.source,
-        copy.destination,
-        copy.len,
-        COPY_TIMEOUT_MS,
-        SETTLE_MS,
-    ) {
+    match copy.run(events) {
         Ok(attempt) => checks.check(name, attempt.judge_clean(copy.len, wrong())),
         Err(code) => {
             checks.fail(name, format_args!("the engine refused the copy: {code}"));
