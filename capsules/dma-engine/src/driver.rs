@@ -92,7 +92,15 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaEngineDriver<'a, E, O> {
             .map_err(ErrorCode::from)
     }
 
-    fn copy(&self, process: ProcessId, destination: u64, length: u64) -> Result<(), ErrorCode> {
+    /// Starts a transfer for `process` if it may start one now: it owns
+    /// the engine (`RESERVE`), the master is not cut off (`OFF`), nothing
+    /// is in flight (`BUSY`); then `begin` checks the request's own
+    /// arguments and hands it to the engine. In flight only if it took.
+    fn start(
+        &self,
+        process: ProcessId,
+        begin: impl FnOnce() -> Result<(), ErrorCode>,
+    ) -> Result<(), ErrorCode> {
         self.require_owner(process)?;
         if self.ownership.cut_off() {
             return Err(ErrorCode::Off);
@@ -100,35 +108,34 @@ impl<'a, E: DmaEngine<'a>, O: MasterOwnership> DmaEngineDriver<'a, E, O> {
         if self.in_flight.get().is_some() {
             return Err(ErrorCode::Busy);
         }
-        let source = self
-            .apps
-            .enter(process, |app, _| app.source)
-            .map_err(ErrorCode::from)?;
-        let source = source.ok_or(ErrorCode::Reserve)?;
-        let length = usize::try_from(length).map_err(|_| ErrorCode::Size)?;
-        self.engine.copy(source, destination, length)?;
+        begin()?;
         self.in_flight.set(Some(process));
         Ok(())
+    }
+
+    /// Command 2.
+    fn copy(&self, process: ProcessId, destination: u64, length: u64) -> Result<(), ErrorCode> {
+        self.start(process, || {
+            let source = self
+                .apps
+                .enter(process, |app, _| app.source)
+                .map_err(ErrorCode::from)?
+                .ok_or(ErrorCode::Reserve)?;
+            let length = usize::try_from(length).map_err(|_| ErrorCode::Size)?;
+            self.engine.copy(source, destination, length)
+        })
     }
 
     /// Command 5: `arg1` packs the length (bits 31:0) and the byte
     /// (bits 39:32); anything above must be zero.
     fn fill(&self, process: ProcessId, destination: u64, packed: u64) -> Result<(), ErrorCode> {
-        self.require_owner(process)?;
-        if self.ownership.cut_off() {
-            return Err(ErrorCode::Off);
-        }
-        if self.in_flight.get().is_some() {
-            return Err(ErrorCode::Busy);
-        }
-        if packed >> 40 != 0 {
-            return Err(ErrorCode::Inval);
-        }
-        let length = usize::try_from(packed & 0xffff_ffff).map_err(|_| ErrorCode::Size)?;
-        let value = (packed >> 32) as u8;
-        self.engine.fill(destination, length, value)?;
-        self.in_flight.set(Some(process));
-        Ok(())
+        self.start(process, || {
+            if packed >> 40 != 0 {
+                return Err(ErrorCode::Inval);
+            }
+            let length = usize::try_from(packed & 0xffff_ffff).map_err(|_| ErrorCode::Size)?;
+            self.engine.fill(destination, length, (packed >> 32) as u8)
+        })
     }
 
     fn cancel(&self, process: ProcessId) -> Result<(), ErrorCode> {
