@@ -177,14 +177,21 @@ impl capsules_iommu_dma::Quiesce for Stopper<'_> {
     }
 }
 
-fn end_with_stopper(fail: bool) {
-    let w: &'static World = Box::leak(Box::new(World::new(1)));
+/// A world of `slots` processes whose capsule asks `Stopper` (failing or
+/// not) to stop masters.
+fn world_with_stopper(slots: usize, fail: bool) -> (&'static World, &'static Stopper<'static>) {
+    let w: &'static World = Box::leak(Box::new(World::new(slots)));
     let stopper: &'static Stopper<'static> = Box::leak(Box::new(Stopper {
         world: w,
         calls: Default::default(),
         fail,
     }));
     w.dma.set_quiesce(stopper);
+    (w, stopper)
+}
+
+fn end_with_stopper(fail: bool) {
+    let (w, stopper) = world_with_stopper(1, fail);
     let a = w.spawn("app-a");
     w.attach(a, M_ZDMA0).unwrap();
     w.attach(a, M_SHARED).unwrap();
@@ -212,13 +219,7 @@ fn a_master_that_does_not_stop_is_cut_off_anyway() {
 #[test]
 fn detach_stops_the_master_first_and_keeps_it_when_it_cannot() {
     for fail in [false, true] {
-        let w: &'static World = Box::leak(Box::new(World::new(2)));
-        let stopper: &'static Stopper<'static> = Box::leak(Box::new(Stopper {
-            world: w,
-            calls: Default::default(),
-            fail,
-        }));
-        w.dma.set_quiesce(stopper);
+        let (w, stopper) = world_with_stopper(2, fail);
         let a = w.spawn("app-a");
         let b = w.spawn("app-b");
         w.attach(a, M_SHARED).unwrap();
